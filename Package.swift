@@ -1,0 +1,111 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Gust",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gust", targets: ["gust"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        .target(name: "GustCore", swiftSettings: strict),
+        .target(
+            name: "GustSigV4",
+            dependencies: ["GustCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        .target(name: "GustStore", dependencies: ["GustCore"], swiftSettings: strict),
+        .target(
+            name: "GustStoreSQLite",
+            dependencies: ["GustCore", "GustStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
+        .target(
+            name: "GustRuntime",
+            dependencies: ["GustCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "GustProcess",
+            dependencies: [
+                "GustCore", "GustRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "GustScheduler",
+            dependencies: [
+                "GustCore", "GustStore", "GustRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "GustControl",
+            dependencies: [
+                "GustCore", "GustStore", "GustScheduler",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "GustGateway",
+            dependencies: [
+                "GustCore", "GustStore", "GustScheduler", "GustSigV4", "GustControl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "GustServer",
+            dependencies: [
+                "GustCore", "GustStore", "GustStoreSQLite", "GustRuntime", "GustProcess",
+                "GustScheduler", "GustGateway", "GustControl", "GustSigV4",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "GustClient",
+            dependencies: ["GustCore", "GustSigV4"],
+            swiftSettings: strict),
+        .target(
+            name: "GustCommands",
+            dependencies: [
+                "GustCore", "GustClient", "GustServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "gust", dependencies: ["GustCommands"], swiftSettings: strict),
+        .target(
+            name: "GustTesting",
+            dependencies: ["GustCore", "GustServer", "GustClient", "GustSigV4"],
+            swiftSettings: strict),
+        .testTarget(name: "GustCoreTests", dependencies: ["GustCore"]),
+        .testTarget(name: "GustSigV4Tests", dependencies: ["GustSigV4"]),
+        .testTarget(name: "GustStoreSQLiteTests", dependencies: ["GustStoreSQLite", "GustStore"]),
+        .testTarget(name: "GustRuntimeTests", dependencies: ["GustRuntime"]),
+        .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler"]),
+        .testTarget(name: "GustProcessTests", dependencies: ["GustProcess", "GustRuntime"]),
+        .testTarget(name: "GustControlTests", dependencies: ["GustControl"]),
+        .testTarget(name: "GustIntegrationTests", dependencies: ["GustTesting", "GustClient"]),
+    ]
+)

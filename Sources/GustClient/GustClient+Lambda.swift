@@ -1,0 +1,70 @@
+import Foundation
+import GustCore
+
+/// The Lambda operations the CLI uses.
+extension GustClient {
+    static func functionPath(_ name: String, _ suffix: String = "") -> String {
+        "/2015-03-31/functions/\(encode(name))\(suffix)"
+    }
+
+    public func getFunction(_ name: String) async throws -> [String: Any]? {
+        do {
+            return try await call("GET", Self.functionPath(name)).json
+        } catch let error as GustClientError where error.status == 404 {
+            return nil
+        }
+    }
+
+    public func createFunction(_ parameters: [String: Any]) async throws -> [String: Any] {
+        try await call("POST", "/2015-03-31/functions", json: parameters).json ?? [:]
+    }
+
+    public func updateCode(_ name: String, zip: [UInt8]) async throws -> [String: Any] {
+        try await call("PUT", Self.functionPath(name, "/code"), json: ["ZipFile": Data(zip).base64EncodedString()]).json ?? [:]
+    }
+
+    public func updateConfiguration(_ name: String, _ parameters: [String: Any]) async throws -> [String: Any] {
+        try await call("PUT", Self.functionPath(name, "/configuration"), json: parameters).json ?? [:]
+    }
+
+    public func setConcurrency(_ name: String, _ value: Int?) async throws {
+        let path = "/2017-10-31/functions/\(Self.encode(name))/concurrency"
+        if let value {
+            _ = try await call("PUT", path, json: ["ReservedConcurrentExecutions": value])
+        } else {
+            _ = try await call("DELETE", path)
+        }
+    }
+
+    public func deleteFunction(_ name: String) async throws {
+        _ = try await call("DELETE", Self.functionPath(name))
+    }
+
+    public func listFunctions() async throws -> [[String: Any]] {
+        var all: [[String: Any]] = []
+        var marker: String?
+        repeat {
+            let query = marker.map { [("Marker", $0)] } ?? []
+            let page = try await call("GET", "/2015-03-31/functions/", query: query).json ?? [:]
+            all += page["Functions"] as? [[String: Any]] ?? []
+            marker = page["NextMarker"] as? String
+        } while marker != nil
+        return all
+    }
+
+    public func invoke(_ name: String, payload: [UInt8], async: Bool) async throws -> Reply {
+        let headers = [
+            "X-Amz-Invocation-Type": async ? "Event" : "RequestResponse",
+            "X-Amz-Log-Type": async ? "None" : "Tail",
+        ]
+        let reply = try await send("POST", Self.functionPath(name, "/invocations"), body: payload, headers: headers)
+        guard (200..<300).contains(reply.status) else { throw GustClientError(reply) }
+        return reply
+    }
+
+    public func logs(_ name: String, since: Double?) async throws -> (text: String, next: Double) {
+        let query = since.map { [("since", String($0))] } ?? []
+        let json = try await call("GET", "/gust/v1/functions/\(Self.encode(name))/logs", query: query).json ?? [:]
+        return (json["Logs"] as? String ?? "", json["NextSince"] as? Double ?? since ?? 0)
+    }
+}

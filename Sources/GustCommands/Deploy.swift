@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import GustClient
+import ZIPFoundation
+
+struct Deploy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or update the functions a gust.yaml declares.")
+
+    @Argument(help: "App directory holding gust.yaml (or the yaml file itself).")
+    var directory = "."
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        try await runReporting {
+            let manifest = try Manifest.load(directory: directory)
+            let base = directory.hasSuffix(".yaml") || directory.hasSuffix(".yml")
+                ? URL(fileURLWithPath: directory).deletingLastPathComponent().path : directory
+            let client = try options.client()
+            var deployed: [[String: Any]] = []
+            for function in manifest.functions {
+                let codePath = URL(fileURLWithPath: base).appendingPathComponent(function.code ?? ".").standardizedFileURL.path
+                if !options.json { print("\(function.name): packaging \(codePath)") }
+                let zip = try Self.zip(directory: codePath)
+                var configuration: [String: Any] = ["Runtime": function.runtime, "Handler": function.handler ?? ""]
+                if let memory = function.memory { configuration["MemorySize"] = memory }
+                if let timeout = function.timeout { configuration["Timeout"] = timeout }
+                configuration["Environment"] = ["Variables": function.environment ?? [:]]
+                if let keepAlive = function.keepAlive { configuration["GustKeepAliveSeconds"] = keepAlive }
+                if let description = function.description { configuration["Description"] = description }
+                let result: [String: Any]
+                if try await client.getFunction(function.name) == nil {
+                    if !options.json { print("\(function.name): creating (\(zip.count) bytes)") }
+                    var create = configuration
+                    create["FunctionName"] = function.name
+                    create["Code"] = ["ZipFile": Data(zip).base64EncodedString()]
+                    result = try await client.createFunction(create)
+                } else {
+                    if !options.json { print("\(function.name): updating code (\(zip.count) bytes) and configuration") }
+                    _ = try await client.updateCode(function.name, zip: zip)
+                    result = try await client.updateConfiguration(function.name, configuration)
+                }
+                try await client.setConcurrency(function.name, function.concurrency)
+                deployed.append(result)
+                if !options.json { print("\(function.name): deployed (\(function.runtime), \(result["MemorySize"] ?? "") MB)") }
+            }
+            if options.json { Output.json(["Functions": deployed]) }
+        }
+    }
+
+    /// Zips a directory's contents (not the directory itself), keeping file modes.
+    static func zip(directory: String) throws -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CLIError("code directory \(directory) does not exist")
+        }
+        let target = FileManager.default.temporaryDirectory.appendingPathComponent("gust-\(UUID().uuidString).zip")
+        defer { try? FileManager.default.removeItem(at: target) }
+        try FileManager.default.zipItem(at: URL(fileURLWithPath: directory), to: target, shouldKeepParent: false)
+        return Array(try Data(contentsOf: target))
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+
+struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List functions.")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        try await runReporting {
+            let functions = try await options.client().listFunctions()
+            if options.json {
+                Output.json(["Functions": functions])
+                return
+            }
+            Output.table(
+                ["NAME", "RUNTIME", "HANDLER", "MEMORY", "TIMEOUT", "LAST MODIFIED"],
+                functions.map { f in
+                    [
+                        f["FunctionName"] as? String ?? "", f["Runtime"] as? String ?? "", f["Handler"] as? String ?? "",
+                        "\(f["MemorySize"] as? Int ?? 0) MB", "\(f["Timeout"] as? Int ?? 0) s", f["LastModified"] as? String ?? "",
+                    ]
+                })
+        }
+    }
+}
+
+struct Remove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete functions.")
+
+    @Argument(help: "Function names.")
+    var names: [String]
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        try await runReporting {
+            let client = try options.client()
+            for name in names {
+                try await client.deleteFunction(name)
+                if !options.json { print("deleted \(name)") }
+            }
+            if options.json { Output.json(["Deleted": names]) }
+        }
+    }
+}
+
+struct Logs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a function's recent logs.")
+
+    @Argument(help: "Function name.")
+    var name: String
+
+    @Flag(name: .shortAndLong, help: "Keep printing new logs as they arrive.")
+    var follow = false
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        try await runReporting {
+            let client = try options.client()
+            var since: Double?
+            repeat {
+                let (text, next) = try await client.logs(name, since: since)
+                if !text.isEmpty {
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                }
+                since = next
+                if follow { try await Task.sleep(for: .seconds(1)) }
+            } while follow
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import GustServer
+import Logging
+
+extension ServerConfiguration.SandboxChoice: ExpressibleByArgument {}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Gust server (embedded SQLite and local disk).")
+
+    @Option(name: .customLong("data-dir"), help: "Where Gust keeps its database, code and credentials (env GUST_DATA_DIR).")
+    var dataDirectory: String = ProcessInfo.processInfo.environment["GUST_DATA_DIR"] ?? ".gust"
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port for every AWS-compatible API.")
+    var port = 9000
+
+    @Option(help: "Instance sandbox: auto, bwrap or none.")
+    var sandbox: ServerConfiguration.SandboxChoice = .auto
+
+    @Option(name: .customLong("keep-alive"), help: "Seconds an idle instance is kept when the function does not say.")
+    var keepAlive: Double = 300
+
+    @Option(name: .customLong("async-retry-base"), help: "Seconds before the first retry of a failed async event (doubles after).")
+    var asyncRetryBase: Double = 60
+
+    @Option(name: .customLong("max-instances"), help: "Instance cap per function version without reserved concurrency.")
+    var maxInstances = 32
+
+    @Option(name: .customLong("log-retention-days"), help: "Days invocation records and logs are kept.")
+    var logRetentionDays: Double = 7
+
+    @Option(name: .customLong("log-retention-count"), help: "Invocation records kept per function.")
+    var logRetentionCount = 10_000
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "gust")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let env = ProcessInfo.processInfo.environment
+        let configuration = ServerConfiguration(
+            dataDirectory: dataDirectory, host: host, port: port, sandbox: sandbox, keepAliveSeconds: keepAlive,
+            asyncRetryBaseSeconds: asyncRetryBase, maxInstancesPerFunction: maxInstances,
+            logRetentionDays: logRetentionDays, logRetentionCount: logRetentionCount,
+            accessKey: env["GUST_ACCESS_KEY"], secretKey: env["GUST_SECRET_KEY"])
+        do {
+            try await GustServer(configuration: configuration, logger: logger).run { port in
+                FileHandle.standardOutput.write(Data("Gust listening on http://\(host):\(port)\n".utf8))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

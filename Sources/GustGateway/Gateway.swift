@@ -1,0 +1,49 @@
+import GustControl
+import GustCore
+import GustScheduler
+import GustSigV4
+import GustStore
+import Hummingbird
+
+/// Builds the router for the AWS-compatible port: errors in AWS form, SigV4 on everything but the
+/// health check, then the Lambda API and Gust's own API.
+public struct Gateway: Sendable {
+    public struct Dependencies: Sendable {
+        public var functions: FunctionService
+        public var invoker: any Invoker
+        public var asyncQueue: any AsyncEventQueue
+        public var asyncEnqueued: @Sendable () -> Void
+        public var log: any InvocationLog
+        public var recorder: InvocationRecorder
+        public var verifier: SigV4Verifier
+
+        public init(
+            functions: FunctionService, invoker: any Invoker, asyncQueue: any AsyncEventQueue,
+            asyncEnqueued: @escaping @Sendable () -> Void, log: any InvocationLog, recorder: InvocationRecorder,
+            verifier: SigV4Verifier
+        ) {
+            self.functions = functions
+            self.invoker = invoker
+            self.asyncQueue = asyncQueue
+            self.asyncEnqueued = asyncEnqueued
+            self.log = log
+            self.recorder = recorder
+            self.verifier = verifier
+        }
+    }
+
+    public static let maxRequestBytes = 80 * 1024 * 1024
+
+    public static func router(_ deps: Dependencies) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: ErrorMiddleware())
+        router.add(
+            middleware: SigV4Middleware(verifier: deps.verifier, maxBodyBytes: maxRequestBytes, publicPaths: ["/gust/v1/health"]))
+        LambdaAPI(
+            functions: deps.functions, invoker: deps.invoker, asyncQueue: deps.asyncQueue,
+            asyncEnqueued: deps.asyncEnqueued
+        ).register(on: router)
+        GustAPI(log: deps.log, recorder: deps.recorder, functions: deps.functions.store).register(on: router)
+        return router
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import GustCore
+import GustScheduler
+import GustStore
+import Hummingbird
+
+/// Gust's own JSON API for what no AWS API covers: invocation records and logs.
+struct GustAPI: Sendable {
+    let log: any InvocationLog
+    let recorder: InvocationRecorder
+    let functions: any FunctionStore
+
+    func register(on router: Router<some RequestContext>) {
+        router.get("/gust/v1/health") { _, _ in try LambdaWire.json(["Status": "ok"]) }
+        router.get("/gust/v1/invocations") { request, _ in try await invocations(request, function: nil) }
+        router.get("/gust/v1/functions/:name/invocations") { request, context in
+            try await invocations(request, function: try name(context))
+        }
+        router.get("/gust/v1/functions/:name/logs") { request, context in
+            let name = try name(context)
+            let records = try await records(request, function: name)
+            // Oldest first, as a log reads.
+            let text = records.reversed().map(\.logs).joined()
+            return try LambdaWire.json([
+                "FunctionName": name, "Logs": text,
+                "NextSince": records.first.map { $0.startTime.timeIntervalSince1970 } ?? (since(request) ?? 0),
+            ])
+        }
+    }
+
+    private func name(_ context: some RequestContext) throws -> String {
+        let raw = context.parameters.get("name").flatMap { $0.removingPercentEncoding } ?? ""
+        try FunctionName.validate(raw)
+        return raw
+    }
+
+    private func since(_ request: Request) -> Double? {
+        request.uri.queryParameters.get("since").flatMap { Double($0) }
+    }
+
+    private func records(_ request: Request, function: String?) async throws -> [InvocationRecord] {
+        if let function, try await functions.latest(function) == nil {
+            throw GustError.notFound("Function not found: \(FunctionName.arn(function))")
+        }
+        await recorder.flush()
+        let limit = min(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100, 1000)
+        return try await log.invocations(
+            function: function, since: since(request).map { Date(timeIntervalSince1970: $0) }, limit: limit)
+    }
+
+    private func invocations(_ request: Request, function: String?) async throws -> Response {
+        let records = try await records(request, function: function)
+        return try LambdaWire.json(["Invocations": records.map(Self.wire)])
+    }
+
+    static func wire(_ r: InvocationRecord) -> [String: Any] {
+        var object: [String: Any] = [
+            "RequestId": r.requestID, "FunctionName": r.functionName, "Version": r.version, "Source": r.source,
+            "Mode": r.mode.rawValue, "Outcome": r.outcome.rawValue, "StartTime": r.startTime.timeIntervalSince1970,
+            "DurationMs": r.durationMs, "BilledDurationMs": r.billedDurationMs, "MemorySizeMB": r.memorySizeMB,
+            "GBSeconds": r.gigabyteSeconds,
+            "ErrorType": r.errorType ?? NSNull(), "InitDurationMs": r.initDurationMs ?? NSNull(),
+            "MaxMemoryUsedMB": r.maxMemoryUsedMB ?? NSNull(), "InstanceId": r.instanceID ?? NSNull(),
+        ]
+        object["Logs"] = r.logs
+        return object
+    }
+}

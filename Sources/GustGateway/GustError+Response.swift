@@ -1,0 +1,24 @@
+import Foundation
+import GustCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+extension GustError: ResponseGenerator {}
+extension GustError: HTTPResponseError {
+    public var status: HTTPResponse.Status { HTTPResponse.Status(code: httpStatus) }
+
+    /// Lambda's REST-JSON error form: the type in `x-amzn-ErrorType` and in the body.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Self.wireResponse(code: awsType, message: message, status: status)
+    }
+
+    static func wireResponse(code: String, message: String, status: HTTPResponse.Status) -> Response {
+        let body: [String: Any] = ["__type": code, "Type": status.code >= 500 ? "Service" : "User", "message": message]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[HTTPField.Name("x-amzn-ErrorType")!] = code
+        headers[HTTPField.Name("x-amzn-RequestId")!] = UUID().uuidString.lowercased()
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import GustCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+extension LambdaAPI {
+    /// Invoke: `RequestResponse` waits for the result, `Event` returns 202 once the event is durable,
+    /// `DryRun` checks the function exists.
+    func invoke(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let (name, qualifier) = try target(request, context)
+        let type = request.headers[HTTPField.Name("X-Amz-Invocation-Type")!] ?? "RequestResponse"
+        switch type {
+        case "RequestResponse":
+            let payload = try await LambdaWire.bytes(request, limit: Self.syncPayloadLimit)
+            let invocation = InvocationRequest(
+                functionName: name, qualifier: qualifier, payload: payload.isEmpty ? Array("{}".utf8) : payload,
+                mode: .sync, source: "api",
+                clientContext: request.headers[HTTPField.Name("X-Amz-Client-Context")!],
+                wantsLogTail: request.headers[HTTPField.Name("X-Amz-Log-Type")!] == "Tail")
+            let response = try await invoker.invoke(invocation)
+            var headers: HTTPFields = [.contentType: "application/json"]
+            headers[HTTPField.Name("X-Amz-Executed-Version")!] = response.executedVersion
+            headers[HTTPField.Name("x-amzn-RequestId")!] = response.requestID
+            if let error = response.functionError { headers[HTTPField.Name("X-Amz-Function-Error")!] = error }
+            if invocation.wantsLogTail {
+                headers[HTTPField.Name("X-Amz-Log-Result")!] = Data(Self.tail(response.logs)).base64EncodedString()
+            }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.payload)))
+        case "Event":
+            let payload = try await LambdaWire.bytes(request, limit: Self.asyncPayloadLimit)
+            _ = try await functions.get(name, qualifier: qualifier)
+            let requestID = UUID().uuidString.lowercased()
+            _ = try await asyncQueue.enqueue(
+                AsyncEvent(
+                    requestID: requestID, functionName: name, qualifier: qualifier,
+                    payload: payload.isEmpty ? Array("{}".utf8) : payload))
+            asyncEnqueued()
+            var headers: HTTPFields = [.contentLength: "0"]
+            headers[HTTPField.Name("x-amzn-RequestId")!] = requestID
+            return Response(status: .accepted, headers: headers)
+        case "DryRun":
+            _ = try await functions.get(name, qualifier: qualifier)
+            return LambdaWire.empty(.noContent)
+        default:
+            throw GustError.invalid("Value '\(type)' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
+        }
+    }
+
+    /// The last 4 KB of the log text, as Lambda's `X-Amz-Log-Result`, cut at a line start when possible.
+    static func tail(_ logs: String) -> [UInt8] {
+        let bytes = Array(logs.utf8)
+        guard bytes.count > 4096 else { return bytes }
+        var start = bytes.count - 4096
+        // Do not start inside a UTF-8 sequence.
+        while start < bytes.count, bytes[start] & 0xC0 == 0x80 { start += 1 }
+        return Array(bytes[start...])
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+
+/// Caps an instance's memory with the best mechanism the host allows: a cgroup v2 or v1 memory
+/// controller where Gust can write it (the kernel then kills the instance at the cap and counts the
+/// OOM kill), else an address-space rlimit applied by a tiny shell wrapper.
+public struct MemoryLimiter: Sendable {
+    public enum Mechanism: Sendable, Equatable {
+        case cgroupV2(parent: String)
+        case cgroupV1(parent: String)
+        case rlimit
+    }
+
+    public let mechanism: Mechanism
+
+    public init(mechanism: Mechanism) { self.mechanism = mechanism }
+
+    /// Probes the host once at start.
+    public static func detect(logger: Logger) -> MemoryLimiter {
+        let fm = FileManager.default
+        let name = "gust-\(getpid())"
+        let v2Root = "/sys/fs/cgroup"
+        if let controllers = try? String(contentsOfFile: "\(v2Root)/cgroup.controllers", encoding: .utf8),
+            controllers.split(separator: " ").contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines) == "memory" })
+        {
+            let parent = "\(v2Root)/\(name)"
+            if (try? fm.createDirectory(atPath: parent, withIntermediateDirectories: true)) != nil,
+                write("+memory", to: "\(parent)/cgroup.subtree_control") || fm.fileExists(atPath: "\(parent)/memory.max")
+            {
+                return MemoryLimiter(mechanism: .cgroupV2(parent: parent))
+            }
+            try? fm.removeItem(atPath: parent)
+        }
+        let v1Root = "/sys/fs/cgroup/memory"
+        if fm.fileExists(atPath: "\(v1Root)/memory.limit_in_bytes") {
+            let parent = "\(v1Root)/\(name)"
+            if (try? fm.createDirectory(atPath: parent, withIntermediateDirectories: true)) != nil,
+                fm.fileExists(atPath: "\(parent)/memory.limit_in_bytes")
+            {
+                return MemoryLimiter(mechanism: .cgroupV1(parent: parent))
+            }
+        }
+        logger.warning("no writable cgroup memory controller: memory limits fall back to rlimit (address space)")
+        return MemoryLimiter(mechanism: .rlimit)
+    }
+
+    /// Creates the instance's cgroup; nil with the rlimit mechanism or when creation fails.
+    func makeCgroup(instanceID: String, limitMB: Int) -> MemoryCgroup? {
+        let bytes = String(limitMB * 1024 * 1024)
+        switch mechanism {
+        case .rlimit:
+            return nil
+        case .cgroupV2(let parent):
+            let path = "\(parent)/\(instanceID)"
+            guard (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)) != nil,
+                Self.write(bytes, to: "\(path)/memory.max")
+            else { return nil }
+            _ = Self.write("0", to: "\(path)/memory.swap.max")
+            return MemoryCgroup(path: path, version: 2)
+        case .cgroupV1(let parent):
+            let path = "\(parent)/\(instanceID)"
+            guard (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)) != nil,
+                Self.write(bytes, to: "\(path)/memory.limit_in_bytes")
+            else { return nil }
+            _ = Self.write(bytes, to: "\(path)/memory.memsw.limit_in_bytes")
+            _ = Self.write("0", to: "\(path)/memory.swappiness")
+            return MemoryCgroup(path: path, version: 1)
+        }
+    }
+
+    /// Wraps a command so that it enters its cgroup (or takes its rlimit) before it execs: nothing
+    /// it forks can escape the limit.
+    func wrap(_ command: [String], cgroup: MemoryCgroup?, limitMB: Int, rlimitAllowed: Bool) -> [String] {
+        if let cgroup {
+            return ["/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroup.procsFile] + command
+        }
+        guard mechanism == .rlimit, rlimitAllowed else { return command }
+        // Address space is larger than resident memory; headroom keeps interpreters starting.
+        let kilobytes = (limitMB + 256) * 1024
+        return ["/bin/sh", "-c", "ulimit -v \"$0\" && exec \"$@\"", String(kilobytes)] + command
+    }
+
+    public func removeParent() {
+        switch mechanism {
+        case .cgroupV1(let parent), .cgroupV2(let parent): rmdir(parent)
+        case .rlimit: break
+        }
+    }
+
+    @discardableResult
+    static func write(_ value: String, to path: String) -> Bool {
+        let fd = open(path, O_WRONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return value.withCString { Foundation.write(fd, $0, strlen($0)) } >= 0
+    }
+}
+
+/// One instance's memory cgroup.
+final class MemoryCgroup: Sendable {
+    let path: String
+    let version: Int
+
+    init(path: String, version: Int) {
+        self.path = path
+        self.version = version
+    }
+
+    var procsFile: String { "\(path)/cgroup.procs" }
+
+    /// The highest memory use seen, in MB.
+    func peakMB() -> Int? {
+        let file = version == 2 ? "memory.peak" : "memory.max_usage_in_bytes"
+        guard let text = try? String(contentsOfFile: "\(path)/\(file)", encoding: .utf8),
+            let bytes = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return nil }
+        return (bytes + (1 << 20) - 1) >> 20
+    }
+
+    /// Whether the kernel killed something here for exceeding the limit.
+    func oomKilled() -> Bool {
+        let file = version == 2 ? "memory.events" : "memory.oom_control"
+        guard let text = try? String(contentsOfFile: "\(path)/\(file)", encoding: .utf8) else { return false }
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, parts[0] == "oom_kill", let n = Int(parts[1]), n > 0 { return true }
+        }
+        if version == 1, let fail = try? String(contentsOfFile: "\(path)/memory.failcnt", encoding: .utf8),
+            let n = Int(fail.trimmingCharacters(in: .whitespacesAndNewlines)), n > 0
+        {
+            return true
+        }
+        return false
+    }
+
+    func killAll() {
+        if version == 2, MemoryLimiter.write("1", to: "\(path)/cgroup.kill") { return }
+        guard let text = try? String(contentsOfFile: procsFile, encoding: .utf8) else { return }
+        for pid in text.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+    }
+
+    /// Removes the cgroup once its processes are gone (retrying briefly: the kernel reaps async).
+    func remove() async {
+        for _ in 0..<50 {
+            if rmdir(path) == 0 || errno == ENOENT { return }
+            killAll()
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}

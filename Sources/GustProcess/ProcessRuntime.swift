@@ -1,0 +1,93 @@
+import Foundation
+import GustCore
+import GustRuntime
+import Logging
+
+/// Runs functions as processes speaking the Lambda Runtime API: `python3.x` and `nodejs*` through
+/// bootstraps Gust ships, `provided*` through the function's own `bootstrap`.
+public struct ProcessRuntime: FunctionRuntime {
+    public struct Configuration: Sendable {
+        public var interpreters: Interpreters
+        public var sandbox: Sandbox
+        public var memoryLimiter: MemoryLimiter
+        /// Time a runtime may take to initialise, beside the function's own timeout (Lambda: 10 s).
+        public var initTimeoutSeconds: Int
+
+        public init(interpreters: Interpreters, sandbox: Sandbox, memoryLimiter: MemoryLimiter, initTimeoutSeconds: Int = 10) {
+            self.interpreters = interpreters
+            self.sandbox = sandbox
+            self.memoryLimiter = memoryLimiter
+            self.initTimeoutSeconds = initTimeoutSeconds
+        }
+    }
+
+    let configuration: Configuration
+    let logger: Logger
+
+    public init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func start(_ spec: InstanceSpec) async throws(GustError) -> any FunctionInstance {
+        guard let family = spec.function.family else {
+            throw .invalid("Runtime \(spec.function.runtime) is not supported")
+        }
+        let taskRoot = configuration.sandbox.taskRoot(codeDirectory: spec.codeDirectory)
+        let command: [String]
+        switch family {
+        case .python:
+            guard let python = configuration.interpreters.python else {
+                throw .internalError("python3 is not installed on this Gust node")
+            }
+            command = [python, "-u", "\(configuration.sandbox.bootstrapDirectory)/\(PythonBootstrap.fileName)"]
+        case .node:
+            guard let node = configuration.interpreters.node else {
+                throw .internalError("node is not installed on this Gust node")
+            }
+            command = [node, "\(configuration.sandbox.bootstrapDirectory)/\(NodeBootstrap.fileName)"]
+        case .provided:
+            let bootstrap = "\(spec.codeDirectory)/bootstrap"
+            guard FileManager.default.fileExists(atPath: bootstrap) else {
+                throw .invalid("Runtime provided needs an executable 'bootstrap' at the root of the code")
+            }
+            command = ["\(taskRoot)/bootstrap"]
+        }
+        let instance = ProcessInstance(spec: spec, configuration: configuration, logger: logger)
+        try await instance.launch(command: command, taskRoot: taskRoot, family: family)
+        return instance
+    }
+}
+
+/// Real paths of the interpreters, resolved once at start: `python3` is often a shim (pyenv) that
+/// costs a process start of its own on every spawn.
+public struct Interpreters: Sendable {
+    public var python: String?
+    public var node: String?
+
+    public init(python: String?, node: String?) {
+        self.python = python
+        self.node = node
+    }
+
+    public static func resolve() -> Interpreters {
+        let python = run(["python3", "-c", "import sys; print(sys.executable)"])
+        let node = run(["node", "-e", "process.stdout.write(process.execPath)"])
+        return Interpreters(python: python, node: node)
+    }
+
+    static func run(_ arguments: [String]) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.isEmpty ? nil : path
+    }
+}

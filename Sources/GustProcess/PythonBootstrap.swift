@@ -1,0 +1,241 @@
+/// The Python bootstrap Gust runs as `<python> -u bootstrap.py` for `python3.x` functions.
+/// It speaks the Lambda Runtime API and calls `def handler(event, context)` (standard library only).
+///
+/// Gust writes `source` to `fileName` in its data directory at startup.
+enum PythonBootstrap {
+    static let fileName = "bootstrap.py"
+
+    static let source = #"""
+# Gust Python bootstrap: speaks the AWS Lambda Runtime API on behalf of a
+# `def handler(event, context)` function. Standard library only.
+import http.client
+import json
+import os
+import socket
+import sys
+import time
+
+API = "/2018-06-01/runtime"
+
+
+class RuntimeAPI:
+    """One kept-alive HTTP/1.1 connection to Gust's per-instance Runtime API."""
+
+    def __init__(self, address):
+        host, _, port = address.rpartition(":")
+        self.host, self.port = host or "127.0.0.1", int(port)
+        self.conn = None
+
+    def request(self, method, path, body=None, headers=None):
+        for attempt in (0, 1):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection(self.host, self.port)
+                    self.conn.connect()
+                    self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.conn.request(method, API + path, body=body, headers=headers or {})
+                resp = self.conn.getresponse()
+                return resp, resp.read()
+            except (OSError, http.client.HTTPException):
+                if self.conn is not None:
+                    self.conn.close()
+                    self.conn = None
+                if attempt:
+                    raise
+
+    def post(self, path, body, headers=None):
+        headers = dict(headers or {})
+        headers["Content-Type"] = "application/json"
+        return self.request("POST", path, body, headers)
+
+
+class ClientContext:
+    def __init__(self, raw):
+        self.client = raw.get("client")
+        self.custom = raw.get("custom")
+        self.env = raw.get("env")
+
+
+class CognitoIdentity:
+    def __init__(self, raw):
+        self.cognito_identity_id = raw.get("cognitoIdentityId")
+        self.cognito_identity_pool_id = raw.get("cognitoIdentityPoolId")
+
+
+class LambdaContext:
+    def __init__(self, request_id, headers):
+        env = os.environ
+        self.aws_request_id = request_id
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.memory_limit_in_mb = int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn", "")
+        self._deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
+        cc = headers.get("Lambda-Runtime-Client-Context")
+        ci = headers.get("Lambda-Runtime-Cognito-Identity")
+        self.client_context = ClientContext(json.loads(cc)) if cc else None
+        self.identity = CognitoIdentity(json.loads(ci)) if ci else None
+
+    def get_remaining_time_in_millis(self):
+        return max(int(self._deadline_ms - time.time() * 1000), 0)
+
+    def __repr__(self):
+        return "LambdaContext(aws_request_id=%r, function_name=%r, function_version=%r)" % (
+            self.aws_request_id, self.function_name, self.function_version)
+
+
+def error_body(error_type, message, frames=(), request_id=None):
+    body = {"errorMessage": message, "errorType": error_type, "stackTrace": list(frames)}
+    if request_id:
+        body["requestId"] = request_id
+    return json.dumps(body).encode()
+
+
+def user_frames(tb):
+    """Stack frames of the exception, without this bootstrap's own frames."""
+    import traceback  # only needed on the error path
+
+    frames = traceback.extract_tb(tb)
+    while frames and (frames[0].filename == __file__ or frames[0].filename.startswith("<frozen ")):
+        frames.pop(0)
+    return traceback.format_list(frames)
+
+
+def log_error(error_type, message, frames):
+    sys.stdout.write("[ERROR] %s: %s\n%s" % (error_type, message, "".join(frames)))
+    sys.stdout.flush()
+
+
+def load_handler(spec):
+    """Import `module.path.func` from the task root; (handler, None) or (None, (type, message, frames))."""
+    module_name, _, func_name = spec.rpartition(".")
+    module_name = module_name.replace("/", ".")
+    if not module_name or not func_name:
+        return None, ("Runtime.MalformedHandlerName",
+                      "Bad handler '%s': not enough values to unpack (expected 2, got 1)" % spec, [])
+    try:
+        module = __import__(module_name, fromlist=["_"])
+    except SyntaxError as e:
+        return None, ("Runtime.UserCodeSyntaxError", "Syntax error in module '%s': %s" % (module_name, e),
+                      user_frames(e.__traceback__))
+    except Exception as e:
+        return None, ("Runtime.ImportModuleError", "Unable to import module '%s': %s" % (module_name, e),
+                      user_frames(e.__traceback__))
+    handler = getattr(module, func_name, None)
+    if not callable(handler):
+        return None, ("Runtime.HandlerNotFound",
+                      "Handler '%s' missing on module '%s'" % (func_name, module_name), [])
+    return handler, None
+
+
+def json_default(value):
+    if type(value).__name__ == "Decimal":
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
+
+
+def serialize(result):
+    if isinstance(result, (bytes, bytearray)):
+        result = bytes(result).decode("utf-8")
+    return json.dumps(result, default=json_default).encode("utf-8")
+
+
+def install_log_handler():
+    """If the function uses `logging`, make the root logger print like Lambda's."""
+    import logging
+
+    class LambdaFormatter(logging.Formatter):
+        def formatTime(self, record, datefmt=None):
+            return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + ".%03dZ" % record.msecs
+
+        def format(self, record):
+            record.aws_request_id = CURRENT_REQUEST_ID
+            return super().format(record)
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(LambdaFormatter("[%(levelname)s]\t%(asctime)s\t%(aws_request_id)s\t%(message)s"))
+    logging.getLogger().addHandler(handler)
+
+
+CURRENT_REQUEST_ID = None
+
+
+def main():
+    try:
+        run()
+    except (OSError, http.client.HTTPException) as e:
+        # The Runtime API went away: Gust is stopping this instance.
+        sys.stderr.write("gust bootstrap: lost the Runtime API: %s\n" % e)
+        sys.exit(1)
+
+
+def run():
+    global CURRENT_REQUEST_ID
+    api = RuntimeAPI(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    sys.path[0:1] = [task_root]
+
+    handler, init_error = load_handler(os.environ.get("_HANDLER", ""))
+    if init_error:
+        error_type, message, frames = init_error
+        log_error(error_type, message, frames)
+        api.post("/init/error", error_body(error_type, message, frames),
+                 {"Lambda-Runtime-Function-Error-Type": error_type})
+        sys.exit(1)
+    if "logging" in sys.modules:
+        install_log_handler()
+
+    while True:
+        resp, body = api.request("GET", "/invocation/next")
+        if resp.status != 200:
+            sys.stderr.write("gust bootstrap: next returned HTTP %d\n" % resp.status)
+            sys.exit(1)
+        headers = resp.headers
+        request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
+        CURRENT_REQUEST_ID = request_id
+        trace_id = headers.get("Lambda-Runtime-Trace-Id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+
+        error = None
+        exit_after = False
+        try:
+            event = json.loads(body) if body.strip() else {}
+        except ValueError as e:
+            error = ("Runtime.UnmarshalError", "Unable to unmarshal input: %s" % e, [])
+        if error is None:
+            try:
+                result = handler(event, LambdaContext(request_id, headers))
+            except MemoryError as e:
+                error = ("Runtime.OutOfMemory", "Runtime exited with error: MemoryError", [])
+                exit_after = True
+            except Exception as e:
+                error = (type(e).__name__, str(e), user_frames(e.__traceback__))
+        if error is None:
+            try:
+                payload = serialize(result)
+            except (TypeError, ValueError, UnicodeDecodeError) as e:
+                error = ("Runtime.MarshalError", "Unable to marshal response: %s" % e, [])
+        if error is None:
+            resp, _ = api.post("/invocation/%s/response" % request_id, payload)
+            if resp.status == 413:
+                error = ("Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size.", [])
+        if error is not None:
+            error_type, message, frames = error
+            log_error(error_type, message, frames)
+            api.post("/invocation/%s/error" % request_id, error_body(error_type, message, frames, request_id),
+                     {"Lambda-Runtime-Function-Error-Type": error_type})
+        CURRENT_REQUEST_ID = None
+        if exit_after:
+            os._exit(1)
+
+
+if __name__ == "__main__":
+    main()
+
+"""#
+}

@@ -1,0 +1,32 @@
+import GustCore
+
+/// A way of running function code: process runtimes, Wasm. A runtime knows nothing of triggers or
+/// scheduling; it starts instances and each instance runs one invocation at a time.
+public protocol FunctionRuntime: Sendable {
+    /// Starts an instance. Returning does not mean the code is initialised: init failures surface
+    /// from the first `invoke`, which also reports the init duration (the cold start).
+    func start(_ spec: InstanceSpec) async throws(GustError) -> any FunctionInstance
+}
+
+/// One running copy of a function version.
+public protocol FunctionInstance: Sendable {
+    var id: String { get }
+    /// Runs one invocation to its end. Never throws: every failure of the function is an outcome.
+    func invoke(_ invocation: InvocationContext) async -> InstanceResult
+    /// Stops the instance and releases everything it holds; idempotent.
+    func stop() async
+}
+
+/// What an instance needs to start.
+public struct InstanceSpec: Sendable {
+    public var instanceID: String
+    public var function: FunctionConfiguration
+    /// The unpacked code, read-only.
+    public var codeDirectory: String
+
+    public init(instanceID: String, function: FunctionConfiguration, codeDirectory: String) {
+        self.instanceID = instanceID
+        self.function = function
+        self.codeDirectory = codeDirectory
+    }
+}

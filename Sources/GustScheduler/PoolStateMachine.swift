@@ -1,0 +1,123 @@
+import Foundation
+
+/// The decisions of one version's instance pool, as a pure state machine: which instance serves a
+/// request, when to start one, when a request waits or is throttled, and which idle instances have
+/// outlived their keep-alive. `InstancePool` performs the actions.
+public struct PoolStateMachine: Sendable {
+    public enum InstanceState: Sendable, Equatable {
+        /// Started for a request that is now running its cold start on it.
+        case starting
+        case idle(since: Date)
+        case busy
+    }
+
+    /// What a request (or a waiter being resumed) may do.
+    public enum Grant: Sendable, Equatable {
+        case use(instanceID: String)
+        case start(instanceID: String)
+    }
+
+    public enum AcquireAction: Sendable, Equatable {
+        case proceed(Grant)
+        case wait
+        case throttle
+    }
+
+    public private(set) var instances: [String: InstanceState] = [:]
+    public private(set) var waiters: [Int] = []
+    public var maxInstances: Int
+    public var maxWaiters: Int
+    private var nextInstanceNumber = 0
+    private let idPrefix: String
+
+    public init(maxInstances: Int, maxWaiters: Int, idPrefix: String = "i") {
+        self.maxInstances = maxInstances
+        self.maxWaiters = maxWaiters
+        self.idPrefix = idPrefix
+    }
+
+    /// A request arrives. The most recently idle instance is reused first, so that the rest can
+    /// age out and the pool shrinks back after a burst.
+    public mutating func acquire(waiter: Int) -> AcquireAction {
+        let idle = instances.compactMap { id, state -> (String, Date)? in
+            if case .idle(let since) = state { return (id, since) } else { return nil }
+        }
+        if waiters.isEmpty, let newest = idle.max(by: { $0.1 < $1.1 }) {
+            instances[newest.0] = .busy
+            return .proceed(.use(instanceID: newest.0))
+        }
+        if waiters.isEmpty, instances.count < maxInstances {
+            return .proceed(.start(instanceID: reserveNewInstance()))
+        }
+        guard maxInstances > 0, waiters.count < maxWaiters else { return .throttle }
+        waiters.append(waiter)
+        return .wait
+    }
+
+    /// A waiting request gave up (cancelled); returns whether it was still waiting.
+    public mutating func cancel(waiter: Int) -> Bool {
+        guard let index = waiters.firstIndex(of: waiter) else { return false }
+        waiters.remove(at: index)
+        return true
+    }
+
+    public mutating func started(instanceID: String) {
+        if instances[instanceID] == .starting { instances[instanceID] = .busy }
+    }
+
+    public enum ReleaseAction: Sendable, Equatable {
+        /// Resume this waiter with the grant.
+        case resume(waiter: Int, Grant)
+        case none
+    }
+
+    /// An invocation finished on an instance. `survives` is false when the instance died or was
+    /// killed; `retire` asks the pool to stop it even though it is healthy (the pool is draining).
+    public mutating func release(instanceID: String, survives: Bool, now: Date) -> ReleaseAction {
+        guard instances[instanceID] != nil else { return .none }
+        if survives {
+            if !waiters.isEmpty {
+                instances[instanceID] = .busy
+                return .resume(waiter: waiters.removeFirst(), .use(instanceID: instanceID))
+            }
+            instances[instanceID] = .idle(since: now)
+            return .none
+        }
+        instances[instanceID] = nil
+        if !waiters.isEmpty, instances.count < maxInstances {
+            return .resume(waiter: waiters.removeFirst(), .start(instanceID: reserveNewInstance()))
+        }
+        return .none
+    }
+
+    /// Idle instances whose keep-alive ran out; they are removed from the pool.
+    public mutating func expire(now: Date, keepAlive: TimeInterval) -> [String] {
+        var expired: [String] = []
+        for (id, state) in instances {
+            if case .idle(let since) = state, now.timeIntervalSince(since) >= keepAlive {
+                expired.append(id)
+            }
+        }
+        for id in expired { instances[id] = nil }
+        return expired.sorted()
+    }
+
+    /// Removes every idle instance (the pool is retired or the cap shrank); busy ones leave on release.
+    public mutating func drainIdle() -> [String] {
+        expire(now: .distantFuture, keepAlive: 0)
+    }
+
+    public var isEmpty: Bool { instances.isEmpty && waiters.isEmpty }
+    public var busyCount: Int { instances.values.filter { !$0.isIdle }.count }
+
+    private mutating func reserveNewInstance() -> String {
+        nextInstanceNumber += 1
+        let id = "\(idPrefix)-\(nextInstanceNumber)"
+        instances[id] = .starting
+        return id
+    }
+}
+
+extension PoolStateMachine.InstanceState {
+    var isIdle: Bool { if case .idle = self { true } else { false } }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import GustControl
+import GustCore
+import GustGateway
+import GustProcess
+import GustRuntime
+import GustScheduler
+import GustSigV4
+import GustStoreSQLite
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The composition root: turns a configuration into one `ServiceGroup` of every long-running part.
+/// The only place that knows the concrete store, runtimes and gateway.
+public struct GustServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until SIGTERM/SIGINT (or cancellation). `onListening` receives the bound port.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let config = configuration
+        let dataDirectory = URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path
+        let bootstrapDirectory = "\(dataDirectory)/runtime/bootstraps"
+        do {
+            try Bootstraps.install(into: bootstrapDirectory)
+        } catch {
+            throw GustError.internalError("cannot prepare data directory \(dataDirectory): \(error)")
+        }
+
+        let credentials = try resolveCredentials(dataDirectory)
+        let store = try SQLiteStore(path: "\(dataDirectory)/gust.sqlite")
+        let code = try CodeStore(root: "\(dataDirectory)/code")
+
+        let interpreters = Interpreters.resolve()
+        logger.info("interpreters", metadata: ["python": "\(interpreters.python ?? "missing")", "node": "\(interpreters.node ?? "missing")"])
+        let sandbox = Sandbox(mode: try sandboxMode(), dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory)
+        let limiter = MemoryLimiter.detect(logger: logger)
+        let processRuntime = ProcessRuntime(
+            configuration: .init(interpreters: interpreters, sandbox: sandbox, memoryLimiter: limiter), logger: logger)
+
+        let recorder = InvocationRecorder(log: store, logger: logger)
+        let retry = RetryPolicy(maxAttempts: 3, baseDelay: config.asyncRetryBaseSeconds)
+        let scheduler = Scheduler(
+            functions: store, recorder: recorder,
+            runtimes: [.python: processRuntime, .node: processRuntime, .provided: processRuntime],
+            codeDirectory: { code.directory(for: $0.codeID) },
+            settings: SchedulerSettings(
+                defaultKeepAlive: config.keepAliveSeconds, defaultMaxInstances: config.maxInstancesPerFunction,
+                retry: retry),
+            logger: logger)
+        let worker = AsyncInvocationWorker(queue: store, invoker: scheduler, policy: retry, workers: 8, logger: logger)
+        let functions = FunctionService(store: store, code: code, scheduler: scheduler)
+        let keys = [credentials.accessKeyId: credentials.secretAccessKey]
+        let verifier = SigV4Verifier(credentials: { keys[$0] })
+        let router = Gateway.router(
+            .init(
+                functions: functions, invoker: scheduler, asyncQueue: store, asyncEnqueued: { worker.notify() },
+                log: store, recorder: recorder, verifier: verifier))
+        let host = config.host
+        let logger = self.logger
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Gust"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? config.port
+                logger.info("Gust listening on http://\(host):\(port)")
+                await onListening(port)
+            },
+            logger: logger)
+        let retention = RetentionService(
+            log: store, maxAge: config.logRetentionDays * 86400, keepPerFunction: config.logRetentionCount, logger: logger)
+
+        // Shut down in reverse: stop accepting requests, finish async work, stop instances, flush records.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [recorder, KeepAliveReaper(scheduler: scheduler), worker, retention, app],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        limiter.removeParent()
+    }
+
+    private func resolveCredentials(_ dataDirectory: String) throws(GustError) -> Credentials {
+        if let key = configuration.accessKey, let secret = configuration.secretKey {
+            return Credentials(accessKeyId: key, secretAccessKey: secret)
+        }
+        let (credentials, created) = try Credentials.loadOrCreate(in: dataDirectory)
+        if created {
+            print("Generated root credentials (stored in \(Credentials.file(in: dataDirectory))):")
+            print("  GUST_ACCESS_KEY=\(credentials.accessKeyId)")
+            print("  GUST_SECRET_KEY=\(credentials.secretAccessKey)")
+        }
+        return credentials
+    }
+
+    private func sandboxMode() throws(GustError) -> Sandbox.Mode {
+        switch configuration.sandbox {
+        case .none:
+            return .none
+        case .bwrap, .auto:
+            if let bwrap = Self.findExecutable("bwrap"), Self.bwrapWorks(bwrap) { return .bubblewrap(path: bwrap) }
+            if configuration.sandbox == .bwrap {
+                throw .internalError("--sandbox bwrap: bubblewrap is not installed or cannot create namespaces here (apt-get install bubblewrap)")
+            }
+            logger.warning("bubblewrap (bwrap) is not installed or does not work here: functions run WITHOUT a sandbox. Install it (apt-get install bubblewrap) or pass --sandbox none to accept this.")
+            return .none
+        }
+    }
+
+    static func findExecutable(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") + ["/usr/bin", "/usr/local/bin"] {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    static func bwrapWorks(_ bwrap: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bwrap)
+        process.arguments = ["--ro-bind", "/", "/", "--unshare-pid", "--proc", "/proc", "--dev", "/dev", "true"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}

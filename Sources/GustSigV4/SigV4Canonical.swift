@@ -1,0 +1,177 @@
+// Hand-written: no available Swift library verifies SigV4 on the server side, so Gust carries
+// its own signer and verifier.
+//
+// The signer and the verifier must build byte-identical canonical requests, so every piece of
+// canonicalisation lives here once and both sides call it.
+
+/// Canonical-request building blocks shared by `SigV4Signer` and `SigV4Verifier`.
+enum SigV4Canonical {
+    static let algorithm = "AWS4-HMAC-SHA256"
+    static let unsignedPayload = "UNSIGNED-PAYLOAD"
+    static let streamingPayload = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+    static let terminator = "aws4_request"
+
+    // MARK: Percent-encoding
+
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    /// SigV4's URI encoding: RFC 3986 unreserved bytes stay, every other byte becomes `%XX`
+    /// (uppercase). `%` itself is encoded too, which is what makes re-encoding a path "double".
+    static func uriEncode(_ bytes: some Sequence<UInt8>, keepSlash: Bool) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount)
+        for byte in bytes {
+            if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
+                out.append(byte)
+            } else {
+                out.append(UInt8(ascii: "%"))
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes `%XX` escapes. A malformed escape is kept literally rather than rejected: the
+    /// client signed whatever it sent, and re-encoding the lone `%` reproduces its view.
+    /// `+` is left alone; RFC 3986 gives it no special meaning and SigV4 clients send `%20`.
+    static func percentDecode(_ text: some StringProtocol) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+            {
+                out.append(high << 4 | low)
+                index += 3
+            } else {
+                out.append(bytes[index])
+                index += 1
+            }
+        }
+        return out
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    // MARK: Canonical URI
+
+    /// botocore's `remove_dot_segments`: resolves `.`/`..` and also collapses `//`, because
+    /// AWS services other than S3 sign the normalised path.
+    static func removeDotSegments(_ path: String) -> String {
+        guard !path.isEmpty else { return "/" }
+        var output: [Substring] = []
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if segment == "." { continue }
+            if segment == ".." {
+                _ = output.popLast()
+            } else {
+                output.append(segment)
+            }
+        }
+        let leading = path.hasPrefix("/") ? "/" : ""
+        let trailing = path.hasSuffix("/") && !output.isEmpty ? "/" : ""
+        return leading + output.joined(separator: "/") + trailing
+    }
+
+    /// The path with every segment decoded and encoded once: S3's canonical URI, and the
+    /// fallback for non-S3 clients that do not double-encode.
+    static func singleEncodedPath(_ encodedPath: String) -> String {
+        guard !encodedPath.isEmpty else { return "/" }
+        return encodedPath.split(separator: "/", omittingEmptySubsequences: false)
+            .map { uriEncode(percentDecode($0), keepSlash: false) }
+            .joined(separator: "/")
+    }
+
+    /// botocore's `quote(normalize_url_path(path), safe='/~')` applied to the path as it is
+    /// sent on the wire: the already-encoded path is encoded once more (`%3A` becomes `%253A`).
+    static func doubleEncodedPath(_ encodedPath: String) -> String {
+        uriEncode(removeDotSegments(encodedPath).utf8, keepSlash: true)
+    }
+
+    // MARK: Canonical query
+
+    /// Splits a raw query into decoded name/value pairs. A bare `name` means an empty value.
+    static func queryPairs(_ rawQuery: String?) -> [(name: [UInt8], value: [UInt8])] {
+        guard let rawQuery, !rawQuery.isEmpty else { return [] }
+        return rawQuery.split(separator: "&", omittingEmptySubsequences: true).map { piece in
+            if let equals = piece.firstIndex(of: "=") {
+                return (percentDecode(piece[..<equals]), percentDecode(piece[piece.index(after: equals)...]))
+            }
+            return (percentDecode(piece), [])
+        }
+    }
+
+    /// Encodes each name and value, then sorts by name and, for repeated names, by value,
+    /// comparing the encoded bytes as the spec requires.
+    static func canonicalQuery(_ pairs: [(name: [UInt8], value: [UInt8])]) -> String {
+        pairs.map { (uriEncode($0.name, keepSlash: false), uriEncode($0.value, keepSlash: false)) }
+            .sorted { lhs, rhs in
+                lhs.0 == rhs.0
+                    ? lhs.1.utf8.lexicographicallyPrecedes(rhs.1.utf8)
+                    : lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8)
+            }
+            .map { "\($0.0)=\($0.1)" }
+            .joined(separator: "&")
+    }
+
+    // MARK: Headers
+
+    /// Trims the value and collapses internal runs of whitespace to one space, as botocore's
+    /// `' '.join(value.split())` does.
+    static func normalizeHeaderValue(_ value: String) -> String {
+        value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+
+    /// The canonical header block for `signedHeaders` (lowercase names, in the order given).
+    /// Repeated headers are joined with `,`; a signed header the request lacks counts as empty,
+    /// so a proxy that drops an empty header does not break the signature.
+    static func canonicalHeaders(
+        _ headers: [(name: String, value: String)], signedHeaders: [String]
+    ) -> String {
+        var block = ""
+        for name in signedHeaders {
+            let values = headers.filter { $0.name.lowercased() == name }.map { normalizeHeaderValue($0.value) }
+            block += name + ":" + values.joined(separator: ",") + "\n"
+        }
+        return block
+    }
+
+    // MARK: Assembly
+
+    static func scope(date: String, region: String, service: String) -> String {
+        "\(date)/\(region)/\(service)/\(terminator)"
+    }
+
+    static func request(
+        method: String, uri: String, query: String, headerBlock: String, signedHeaders: String,
+        payloadHash: String
+    ) -> String {
+        [method.uppercased(), uri, query, headerBlock, signedHeaders, payloadHash].joined(separator: "\n")
+    }
+
+    static func stringToSign(timestamp: String, scope: String, canonicalRequest: String) -> String {
+        [algorithm, timestamp, scope, SigV4Crypto.sha256Hex(Array(canonicalRequest.utf8))]
+            .joined(separator: "\n")
+    }
+}

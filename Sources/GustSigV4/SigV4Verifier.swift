@@ -1,0 +1,131 @@
+// Hand-written: no available Swift library verifies SigV4 on the server side, so Gust carries
+// its own signer and verifier.
+//
+// The verifier is deliberately lenient where clients legitimately differ (path encoding,
+// payload hash of presigned URLs) by trying each accepted canonical form, and strict where
+// security depends on it (constant-time comparison, clock skew, expiry, body hash).
+
+import Foundation
+
+/// Verifies AWS Signature Version 4 requests, in the header form and the presigned query form.
+public struct SigV4Verifier: Sendable {
+    private let credentials: @Sendable (String) -> String?
+    public let maxClockSkew: TimeInterval
+
+    /// - Parameters:
+    ///   - credentials: returns the secret key for an access key, nil when the key is unknown.
+    ///   - maxClockSkew: how far the header form's signing time may be from now, either way.
+    public init(credentials: @escaping @Sendable (String) -> String?, maxClockSkew: TimeInterval = 900) {
+        self.credentials = credentials
+        self.maxClockSkew = maxClockSkew
+    }
+
+    /// Checks `request`'s signature; on success says who signed it.
+    public func verify(_ request: SigV4Request, now: Date = Date()) -> Result<SigV4Identity, SigV4Error> {
+        Result { () throws(SigV4Error) -> SigV4Identity in try check(request, now: now) }
+    }
+
+    private func check(_ request: SigV4Request, now: Date) throws(SigV4Error) -> SigV4Identity {
+        let auth = try SigV4Authorization.parse(request)
+        guard let secret = credentials(auth.accessKey) else {
+            throw SigV4Error(.invalidAccessKey, "unknown access key \(auth.accessKey)")
+        }
+        guard auth.timestamp.hasPrefix(auth.scopeDate) else {
+            throw SigV4Error(
+                .signatureMismatch,
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+                    + "'\(auth.scopeDate)' != '\(auth.timestamp.prefix(8))', from '\(auth.timestamp)'.")
+        }
+        try checkTime(auth, now: now)
+
+        let key = SigV4Crypto.signingKey(
+            secret: secret, date: auth.scopeDate, region: auth.region, service: auth.service)
+        let scope = SigV4Canonical.scope(date: auth.scopeDate, region: auth.region, service: auth.service)
+        let headerBlock = SigV4Canonical.canonicalHeaders(request.headers, signedHeaders: auth.signedHeaders)
+        let payloads = payloadCandidates(auth, request)
+
+        for uri in uriCandidates(rawPath: request.rawPath, service: auth.service) {
+            for payload in payloads {
+                let canonical = SigV4Canonical.request(
+                    method: request.method, uri: uri, query: auth.canonicalQuery, headerBlock: headerBlock,
+                    signedHeaders: auth.signedHeaders.joined(separator: ";"), payloadHash: payload)
+                let expected = SigV4Crypto.signature(
+                    key: key,
+                    stringToSign: SigV4Canonical.stringToSign(
+                        timestamp: auth.timestamp, scope: scope, canonicalRequest: canonical))
+                guard SigV4Crypto.constantTimeEquals(expected, auth.signature.lowercased()) else { continue }
+                try checkClaimedPayload(payload, request)
+                return SigV4Identity(
+                    accessKey: auth.accessKey, region: auth.region, service: auth.service, date: auth.date,
+                    payloadHash: payload, signature: auth.signature.lowercased())
+            }
+        }
+        throw SigV4Error(.signatureMismatch, "no canonical form of the request matches the signature")
+    }
+
+    private func checkTime(_ auth: SigV4Authorization, now: Date) throws(SigV4Error) {
+        let minutes = Int(maxClockSkew / 60)
+        if auth.date.timeIntervalSince(now) > maxClockSkew {
+            throw SigV4Error(
+                .requestExpired,
+                "Signature not yet current: \(auth.timestamp) is still later than "
+                    + "\(AmzDate.format(now + maxClockSkew)) (\(AmzDate.format(now)) + \(minutes) min.)")
+        }
+        if let expires = auth.expires {
+            let end = auth.date + TimeInterval(expires)
+            if now > end {
+                throw SigV4Error(
+                    .requestExpired,
+                    "Signature expired: the presigned URL was valid until \(AmzDate.format(end)); "
+                        + "it is now \(AmzDate.format(now)).")
+            }
+        } else if now.timeIntervalSince(auth.date) > maxClockSkew {
+            throw SigV4Error(
+                .requestExpired,
+                "Signature expired: \(auth.timestamp) is now earlier than "
+                    + "\(AmzDate.format(now - maxClockSkew)) (\(AmzDate.format(now)) - \(minutes) min.)")
+        }
+    }
+
+    /// The canonical URIs a well-behaved client may have signed for `rawPath`, preferred first.
+    /// S3: each segment decoded and re-encoded once, then the path exactly as sent (clients that
+    /// sign the wire path verbatim). Other services: the double encoding botocore and the AWS
+    /// SDKs use, then the single encoding of clients that do not double-encode.
+    func uriCandidates(rawPath: String, service: String) -> [String] {
+        let path = rawPath.isEmpty ? "/" : rawPath
+        let candidates =
+            service == "s3"
+            ? [SigV4Canonical.singleEncodedPath(path), path]
+            : [
+                SigV4Canonical.doubleEncodedPath(path),
+                SigV4Canonical.singleEncodedPath(SigV4Canonical.removeDotSegments(path)),
+            ]
+        return candidates.reduce(into: []) { unique, uri in
+            if !unique.contains(uri) { unique.append(uri) }
+        }
+    }
+
+    /// Header form: `x-amz-content-sha256` when sent (signed literally, whatever it says), else
+    /// the body's digest. Presigned form: `UNSIGNED-PAYLOAD`, or the body's digest as botocore's
+    /// non-S3 presigner signs it.
+    private func payloadCandidates(_ auth: SigV4Authorization, _ request: SigV4Request) -> [String] {
+        switch auth.form {
+        case .header:
+            return [
+                request.header("x-amz-content-sha256")?.trimmingCharacters(in: .whitespaces)
+                    ?? request.actualPayloadHash
+            ]
+        case .query:
+            return [SigV4Canonical.unsignedPayload, request.actualPayloadHash]
+        }
+    }
+
+    /// A signed hex digest only protects the body if the body really has that digest; the
+    /// literal placeholders (`UNSIGNED-PAYLOAD`, `STREAMING-…`) leave that to the handler.
+    private func checkClaimedPayload(_ payload: String, _ request: SigV4Request) throws(SigV4Error) {
+        guard payload != SigV4Canonical.unsignedPayload, !payload.hasPrefix("STREAMING-") else { return }
+        guard payload.lowercased() == request.actualPayloadHash.lowercased() else {
+            throw SigV4Error(.signatureMismatch, "x-amz-content-sha256 does not match the body's SHA-256")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import GRDB
+
+extension SQLiteStore {
+    /// Configurations are stored as JSON documents: the model evolves faster than a column schema
+    /// would, and nothing queries inside them.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE functions (
+                        name TEXT PRIMARY KEY,
+                        latest TEXT NOT NULL,
+                        reserved_concurrency INTEGER,
+                        last_version INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE versions (
+                        function TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        config TEXT NOT NULL,
+                        PRIMARY KEY (function, version)
+                    );
+                    CREATE TABLE aliases (
+                        function TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        alias TEXT NOT NULL,
+                        PRIMARY KEY (function, name)
+                    );
+                    CREATE TABLE invocations (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        request_id TEXT NOT NULL,
+                        function TEXT NOT NULL,
+                        start_time REAL NOT NULL,
+                        record TEXT NOT NULL
+                    );
+                    CREATE INDEX invocations_by_function ON invocations (function, start_time);
+                    CREATE INDEX invocations_by_time ON invocations (start_time);
+                    CREATE TABLE async_events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        request_id TEXT NOT NULL UNIQUE,
+                        function TEXT NOT NULL,
+                        qualifier TEXT,
+                        payload BLOB NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        enqueued_at REAL NOT NULL,
+                        not_before REAL NOT NULL,
+                        lease_until REAL NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX async_events_due ON async_events (not_before);
+                    CREATE TABLE dead_events (
+                        id INTEGER PRIMARY KEY,
+                        request_id TEXT NOT NULL,
+                        function TEXT NOT NULL,
+                        qualifier TEXT,
+                        payload BLOB NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        enqueued_at REAL NOT NULL,
+                        failed_at REAL NOT NULL,
+                        reason TEXT NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

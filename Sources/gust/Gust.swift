@@ -1,0 +1,8 @@
+import GustCommands
+
+@main
+struct Gust {
+    static func main() async {
+        await GustCommand.main()
+    }
+}

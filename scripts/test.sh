@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The one test command: system packages, a Python venv for the end-to-end tools, the Swift build,
+# Swift unit + integration tests, then the end-to-end tests (pytest) against the built `gust`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# (a) System packages the runtimes and tests use.
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+missing=()
+for pkg in bubblewrap curl zip unzip; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> apt-get install ${missing[*]}"
+  $SUDO apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+# (b) A venv with boto3, awscli, pytest and requests, made from the real interpreter (not a shim).
+PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
+VENV="$PWD/.venv-test"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "==> creating $VENV with $PYTHON"
+  if ! "$PYTHON" -m venv "$VENV"; then  # a Debian python3 needs python3-venv
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv
+    rm -rf "$VENV" && "$PYTHON" -m venv "$VENV"
+  fi
+fi
+if ! "$VENV/bin/python" -c 'import boto3, awscli, pytest, requests' >/dev/null 2>&1; then
+  echo "==> pip install boto3 awscli pytest requests"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check boto3 awscli pytest requests
+fi
+
+# (c) Swift build, unit and integration tests.
+export SWIFT_DETERMINISTIC_HASHING=1
+echo "==> swift build"
+swift build
+status=0
+echo "==> swift test"
+swift test || status=1
+
+# (d) End-to-end tests, with the venv's `aws` first on PATH.
+echo "==> pytest Tests/e2e"
+PATH="$VENV/bin:$PATH" GUST_BIN="${GUST_BIN:-$PWD/.build/debug/gust}" PYTHONDONTWRITEBYTECODE=1 \
+  "$VENV/bin/python" -m pytest -q -p no:cacheprovider Tests/e2e || status=1
+
+if [ "$status" -ne 0 ]; then
+  echo "==> FAILED"
+fi
+exit "$status"
