@@ -97,7 +97,11 @@ let package = Package(
         .executableTarget(name: "gust", dependencies: ["GustCommands"], swiftSettings: strict),
         .target(
             name: "GustTesting",
-            dependencies: ["GustCore", "GustServer", "GustClient", "GustSigV4"],
+            dependencies: [
+                "GustCore", "GustServer", "GustClient", "GustSigV4",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "GustCoreTests", dependencies: ["GustCore"]),
         .testTarget(name: "GustSigV4Tests", dependencies: ["GustSigV4"]),
@@ -105,7 +109,9 @@ let package = Package(
         .testTarget(name: "GustRuntimeTests", dependencies: ["GustRuntime"]),
         .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler"]),
         .testTarget(name: "GustProcessTests", dependencies: ["GustProcess", "GustRuntime"]),
-        .testTarget(name: "GustControlTests", dependencies: ["GustControl"]),
+        .testTarget(
+            name: "GustControlTests",
+            dependencies: ["GustControl", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GustIntegrationTests", dependencies: ["GustTesting", "GustClient"]),
     ]
 )

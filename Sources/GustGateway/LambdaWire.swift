@@ -99,7 +99,8 @@ enum LambdaWire {
 
     static func int(_ object: [String: Any], _ key: String) throws(GustError) -> Int? {
         guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool), number.doubleValue == number.doubleValue.rounded() else {
+        // Not `value is Bool`: on Linux every NSNumber answers yes to that.
+        guard let number = value as? NSNumber, number.doubleValue == number.doubleValue.rounded() else {
             throw .invalid("Value for \(key) must be an integer")
         }
         return number.intValue

@@ -56,7 +56,8 @@ function post(urlPath, body, errorType) {
 
 function toError(err) {
   if (util.types.isNativeError(err) || err instanceof Error) {
-    return { errorType: err.name, errorMessage: err.message, trace: String(err.stack || '').split('\n') };
+    const trace = String(err.stack || '').split('\n').filter((line) => !line.includes(__filename));
+    return { errorType: err.name, errorMessage: err.message, trace };
   }
   return { errorType: typeof err, errorMessage: String(err), trace: [] };
 }

@@ -19,7 +19,8 @@ final class RuntimeAPIServer: Sendable {
     init(instance: ProcessInstance, logger: Logger) {
         self.instance = instance
         var quiet = logger
-        quiet.logLevel = .warning
+        // Cancellation on instance stop makes Hummingbird log errors that are expected here.
+        quiet.logLevel = .critical
         self.logger = quiet
     }
 

@@ -23,7 +23,10 @@ public struct GustServer: Sendable {
     }
 
     /// Runs until SIGTERM/SIGINT (or cancellation). `onListening` receives the bound port.
-    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// `stop`, when given, triggers the same graceful shutdown as SIGTERM once it yields or ends.
+    public func run(
+        stop: AsyncStream<Void>? = nil, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         let config = configuration
         let dataDirectory = URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path
         let bootstrapDirectory = "\(dataDirectory)/runtime/bootstraps"
@@ -81,7 +84,16 @@ public struct GustServer: Sendable {
             configuration: .init(
                 services: [recorder, KeepAliveReaper(scheduler: scheduler), worker, retention, app],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await withThrowingDiscardingTaskGroup { tasks in
+            if let stop {
+                tasks.addTask {
+                    for await _ in stop { break }
+                    await group.triggerGracefulShutdown()
+                }
+            }
+            try await group.run()
+            tasks.cancelAll()
+        }
         limiter.removeParent()
     }
 

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+@testable import GustScheduler
+
+@Suite struct PoolStateMachineTests {
+    let t0 = Date(timeIntervalSince1970: 1_000_000)
+
+    @Test func firstRequestStartsAnInstanceAndTheNextReusesIt() {
+        var pool = PoolStateMachine(maxInstances: 2, maxWaiters: 4, idPrefix: "f")
+        #expect(pool.acquire(waiter: 1) == .proceed(.start(instanceID: "f-1")))
+        pool.started(instanceID: "f-1")
+        #expect(pool.release(instanceID: "f-1", survives: true, now: t0) == .none)
+        #expect(pool.acquire(waiter: 2) == .proceed(.use(instanceID: "f-1")))
+    }
+
+    @Test func requestsOverTheCapWaitThenAreThrottled() {
+        var pool = PoolStateMachine(maxInstances: 2, maxWaiters: 1)
+        guard case .proceed(.start(let a)) = pool.acquire(waiter: 1), case .proceed(.start(let b)) = pool.acquire(waiter: 2) else {
+            Issue.record("expected two starts")
+            return
+        }
+        #expect(a != b)
+        #expect(pool.acquire(waiter: 3) == .wait)
+        #expect(pool.acquire(waiter: 4) == .throttle)
+        pool.started(instanceID: a)
+        // The freed instance goes straight to the waiter instead of idling.
+        #expect(pool.release(instanceID: a, survives: true, now: t0) == .resume(waiter: 3, .use(instanceID: a)))
+        #expect(pool.instances.count == 2)
+    }
+
+    @Test func aDeadInstanceIsReplacedForTheWaiter() {
+        var pool = PoolStateMachine(maxInstances: 1, maxWaiters: 4, idPrefix: "p")
+        _ = pool.acquire(waiter: 1)
+        pool.started(instanceID: "p-1")
+        #expect(pool.acquire(waiter: 2) == .wait)
+        #expect(pool.release(instanceID: "p-1", survives: false, now: t0) == .resume(waiter: 2, .start(instanceID: "p-2")))
+        #expect(pool.instances.keys.sorted() == ["p-2"])
+    }
+
+    @Test func zeroReservedConcurrencyThrottlesEverything() {
+        var pool = PoolStateMachine(maxInstances: 0, maxWaiters: 10)
+        #expect(pool.acquire(waiter: 1) == .throttle)
+    }
+
+    @Test func idleInstancesExpireAfterKeepAliveOnly() {
+        var pool = PoolStateMachine(maxInstances: 3, maxWaiters: 0, idPrefix: "k")
+        _ = pool.acquire(waiter: 1)
+        _ = pool.acquire(waiter: 2)
+        pool.started(instanceID: "k-1")
+        pool.started(instanceID: "k-2")
+        _ = pool.release(instanceID: "k-1", survives: true, now: t0)
+        _ = pool.release(instanceID: "k-2", survives: true, now: t0.addingTimeInterval(8))
+        #expect(pool.expire(now: t0.addingTimeInterval(9), keepAlive: 10).isEmpty)
+        #expect(pool.expire(now: t0.addingTimeInterval(10), keepAlive: 10) == ["k-1"])
+        #expect(pool.expire(now: t0.addingTimeInterval(18), keepAlive: 10) == ["k-2"])
+        #expect(pool.isEmpty)
+    }
+
+    @Test func theMostRecentlyUsedIdleInstanceIsPreferred() {
+        var pool = PoolStateMachine(maxInstances: 2, maxWaiters: 0, idPrefix: "m")
+        _ = pool.acquire(waiter: 1)
+        _ = pool.acquire(waiter: 2)
+        pool.started(instanceID: "m-1")
+        pool.started(instanceID: "m-2")
+        _ = pool.release(instanceID: "m-2", survives: true, now: t0)
+        _ = pool.release(instanceID: "m-1", survives: true, now: t0.addingTimeInterval(1))
+        #expect(pool.acquire(waiter: 3) == .proceed(.use(instanceID: "m-1")))
+    }
+
+    @Test func cancelledWaiterIsForgotten() {
+        var pool = PoolStateMachine(maxInstances: 1, maxWaiters: 2)
+        _ = pool.acquire(waiter: 1)
+        #expect(pool.acquire(waiter: 2) == .wait)
+        let first = pool.cancel(waiter: 2)
+        let second = pool.cancel(waiter: 2)
+        #expect(first)
+        #expect(!second)
+        #expect(pool.waiters.isEmpty)
+    }
+}

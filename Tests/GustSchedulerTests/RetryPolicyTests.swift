@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+@testable import GustScheduler
+
+@Suite struct RetryPolicyTests {
+    let t0 = Date(timeIntervalSince1970: 2_000_000)
+    let policy = RetryPolicy(maxAttempts: 3, baseDelay: 2, maxEventAge: 100)
+
+    @Test func successIsDone() {
+        #expect(policy.decide(outcome: .success, attempts: 1, enqueuedAt: t0, now: t0) == .done)
+    }
+
+    @Test func failuresBackOffExponentiallyThenDeadLetter() {
+        #expect(policy.decide(outcome: .functionError, attempts: 1, enqueuedAt: t0, now: t0) == .retry(at: t0.addingTimeInterval(2)))
+        #expect(policy.decide(outcome: .timeout, attempts: 2, enqueuedAt: t0, now: t0) == .retry(at: t0.addingTimeInterval(4)))
+        guard case .deadLetter = policy.decide(outcome: .crashed, attempts: 3, enqueuedAt: t0, now: t0) else {
+            Issue.record("third failure must dead-letter")
+            return
+        }
+    }
+
+    @Test func tooOldEventsAreDeadLettered() {
+        let late = t0.addingTimeInterval(99)
+        guard case .deadLetter(let reason) = policy.decide(outcome: .functionError, attempts: 1, enqueuedAt: t0, now: late) else {
+            Issue.record("expected dead letter")
+            return
+        }
+        #expect(reason.contains("age"))
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GustCore
+import GustStore
+import Testing
+
+@testable import GustStoreSQLite
+
+@Suite struct SQLiteStoreTests {
+    let directory: String
+    let store: SQLiteStore
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "gust-store-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try SQLiteStore(path: directory + "/gust.sqlite")
+    }
+
+    func config(_ name: String, handler: String = "app.handler") -> FunctionConfiguration {
+        FunctionConfiguration(name: name, runtime: "python3.12", handler: handler, codeSha256: "sha", codeID: "id", codeSize: 1)
+    }
+
+    @Test func createGetListDelete() async throws {
+        try await store.createFunction(config("b"))
+        try await store.createFunction(config("a"))
+        try await store.createFunction(config("c"))
+        await #expect(throws: GustError.self) { try await store.createFunction(config("a")) }
+        #expect(try await store.latest("a")?.name == "a")
+        #expect(try await store.listFunctions(after: nil, limit: 2).map(\.name) == ["a", "b"])
+        #expect(try await store.listFunctions(after: "b", limit: 2).map(\.name) == ["c"])
+        try await store.deleteFunction("b")
+        #expect(try await store.latest("b") == nil)
+        do {
+            try await store.deleteFunction("b")
+            Issue.record("deleting twice must fail")
+        } catch {
+            #expect(error.code == .resourceNotFound)
+        }
+    }
+
+    @Test func publishingFreezesVersionsAndSkipsUnchanged() async throws {
+        try await store.createFunction(config("f"))
+        let v1 = try await store.publishVersion("f", description: "first")
+        #expect(v1.version == "1")
+        #expect(try await store.publishVersion("f", description: nil).version == "1")
+        var changed = config("f", handler: "other.handler")
+        changed.revisionID = "new"
+        try await store.updateLatest(changed)
+        let v2 = try await store.publishVersion("f", description: nil)
+        #expect(v2.version == "2")
+        #expect(try await store.version("f", "1")?.handler == "app.handler")
+        #expect(try await store.version("f", "2")?.handler == "other.handler")
+        #expect(try await store.versions("f").map(\.version) == ["$LATEST", "1", "2"])
+    }
+
+    @Test func aliasesAndConcurrency() async throws {
+        try await store.createFunction(config("g"))
+        let alias = Alias(functionName: "g", name: "live", functionVersion: "1", revisionID: "r")
+        try await store.createAlias(alias)
+        await #expect(throws: GustError.self) { try await store.createAlias(alias) }
+        var updated = alias
+        updated.functionVersion = "2"
+        try await store.updateAlias(updated)
+        #expect(try await store.alias("g", "live")?.functionVersion == "2")
+        try await store.deleteAlias("g", "live")
+        #expect(try await store.aliases("g").isEmpty)
+        try await store.setReservedConcurrency("g", 2)
+        #expect(try await store.reservedConcurrency("g") == 2)
+        try await store.setReservedConcurrency("g", nil)
+        #expect(try await store.reservedConcurrency("g") == nil)
+    }
+
+    @Test func asyncQueueLeasesRetriesAndDeduplicates() async throws {
+        let now = Date()
+        let event = AsyncEvent(requestID: "r1", functionName: "f", qualifier: nil, payload: Array("{}".utf8), enqueuedAt: now, notBefore: now)
+        #expect(try await store.enqueue(event))
+        #expect(try await store.enqueue(event) == false)
+        let claimed = try await store.claim(limit: 5, now: now, lease: 60)
+        #expect(claimed.map(\.requestID) == ["r1"])
+        // Leased: not claimable again until the lease lapses or is released.
+        #expect(try await store.claim(limit: 5, now: now, lease: 60).isEmpty)
+        #expect(try await store.claim(limit: 5, now: now.addingTimeInterval(61), lease: 60).count == 1)
+        try await store.releaseLeases()
+        try await store.reschedule(claimed[0].id, attempts: 1, notBefore: now.addingTimeInterval(10))
+        #expect(try await store.claim(limit: 5, now: now, lease: 60).isEmpty)
+        let due = try await store.claim(limit: 5, now: now.addingTimeInterval(11), lease: 60)
+        #expect(due.first?.attempts == 1)
+        try await store.deadLetter(due[0].id, attempts: 3, reason: "gave up")
+        #expect(try await store.pendingCount() == 0)
+    }
+
+    @Test func recordsArePrunedByAgeAndCount() async throws {
+        let old = Date(timeIntervalSinceNow: -10 * 86400)
+        for (index, start) in [old, Date(), Date(), Date()].enumerated() {
+            try await store.record(
+                InvocationRecord(
+                    requestID: "r\(index)", functionName: "f", version: "$LATEST", source: "api", mode: .sync,
+                    outcome: .success, errorType: nil, startTime: start, initDurationMs: nil, durationMs: 1,
+                    billedDurationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, logs: "line\n"))
+        }
+        #expect(try await store.invocations(function: "f", since: nil, limit: 10).count == 4)
+        let removed = try await store.prune(olderThan: Date(timeIntervalSinceNow: -86400), keepPerFunction: 2)
+        #expect(removed == 2)
+        #expect(try await store.invocations(function: "f", since: nil, limit: 10).map(\.requestID) == ["r3", "r2"])
+    }
+}
