@@ -13,6 +13,7 @@ extension LambdaAPI {
         switch type {
         case "RequestResponse":
             let payload = try await LambdaWire.bytes(request, limit: Self.syncPayloadLimit)
+            try Self.checkJSON(payload)
             let invocation = InvocationRequest(
                 functionName: name, qualifier: qualifier, payload: payload.isEmpty ? Array("{}".utf8) : payload,
                 mode: .sync, source: "api",
@@ -29,6 +30,7 @@ extension LambdaAPI {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.payload)))
         case "Event":
             let payload = try await LambdaWire.bytes(request, limit: Self.asyncPayloadLimit)
+            try Self.checkJSON(payload)
             _ = try await functions.get(name, qualifier: qualifier)
             let requestID = UUID().uuidString.lowercased()
             _ = try await asyncQueue.enqueue(
@@ -44,6 +46,14 @@ extension LambdaAPI {
             return LambdaWire.empty(.noContent)
         default:
             throw GustError.invalid("Value '\(type)' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
+        }
+    }
+
+    /// Lambda only accepts JSON events.
+    static func checkJSON(_ payload: [UInt8]) throws(GustError) {
+        guard !payload.isEmpty else { return }
+        guard (try? JSONSerialization.jsonObject(with: Data(payload), options: [.fragmentsAllowed])) != nil else {
+            throw GustError(.invalidRequestContent, "Could not parse request body into json: Could not parse payload into json: Unexpected character")
         }
     }
 

@@ -201,6 +201,7 @@ async function main() {
   initialized = true;
   for (;;) {
     const next = await request('GET', '/invocation/next');
+    if (next.status === 410) process.exit(0); // Gust is stopping this instance
     if (next.status !== 200) throw new Error(`next returned HTTP ${next.status}`);
     const requestId = next.headers['lambda-runtime-aws-request-id'];
     currentRequestId = requestId;

@@ -278,6 +278,13 @@ actor ProcessInstance: FunctionInstance {
         inflight.timer?.cancel()
         let requestID = inflight.context.requestID
         var result: InstanceResult
+        // Under bubblewrap (or the cgroup's shell wrapper) a child killed by signal N shows as exit 128+N.
+        var signaled = signaled
+        var status = status
+        if !signaled, status > 128, status < 160, configuration.sandbox.mode != .none || cgroup != nil {
+            signaled = true
+            status -= 128
+        }
         if signaled && status == SIGKILL && (cgroup?.oomKilled() ?? false) {
             result = .failure(
                 .outOfMemory, type: "Runtime.OutOfMemory",

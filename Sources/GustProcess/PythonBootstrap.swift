@@ -189,6 +189,8 @@ def run():
 
     while True:
         resp, body = api.request("GET", "/invocation/next")
+        if resp.status == 410:  # Gust is stopping this instance
+            sys.exit(0)
         if resp.status != 200:
             sys.stderr.write("gust bootstrap: next returned HTTP %d\n" % resp.status)
             sys.exit(1)
