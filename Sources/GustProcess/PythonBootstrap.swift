@@ -8,7 +8,6 @@ enum PythonBootstrap {
     static let source = #"""
 # Gust Python bootstrap: speaks the AWS Lambda Runtime API on behalf of a
 # `def handler(event, context)` function. Standard library only.
-import http.client
 import json
 import os
 import socket
@@ -18,30 +17,97 @@ import time
 API = "/2018-06-01/runtime"
 
 
+class Headers(dict):
+    """Response headers with case-insensitive lookup (keys are stored lower-cased)."""
+
+    def get(self, key, default=None):
+        return dict.get(self, key.lower(), default)
+
+
+class Response:
+    __slots__ = ("status", "headers")
+
+    def __init__(self, status, headers):
+        self.status, self.headers = status, headers
+
+
 class RuntimeAPI:
-    """One kept-alive HTTP/1.1 connection to Gust's per-instance Runtime API."""
+    """One kept-alive HTTP/1.1 connection to Gust's per-instance Runtime API.
+
+    A minimal client on a raw socket: `http.client` drags in `email` and `ssl`, which cost more
+    start-up time than everything else here together (cold starts matter)."""
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
-        self.host, self.port = host or "127.0.0.1", int(port)
-        self.conn = None
+        self.address = (host or "127.0.0.1", int(port))
+        self.host_header = "Host: %s\r\n" % address
+        self.sock = None
+        self.buffer = b""
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buffer = None, b""
 
     def request(self, method, path, body=None, headers=None):
+        head = "%s %s%s HTTP/1.1\r\n%s" % (method, API, path, self.host_header)
+        for name, value in (headers or {}).items():
+            head += "%s: %s\r\n" % (name, value)
+        if body is not None:
+            head += "Content-Length: %d\r\n" % len(body)
+        data = (head + "\r\n").encode("latin-1") + (body or b"")
         for attempt in (0, 1):
             try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection(self.host, self.port)
-                    self.conn.connect()
-                    self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self.conn.request(method, API + path, body=body, headers=headers or {})
-                resp = self.conn.getresponse()
-                return resp, resp.read()
-            except (OSError, http.client.HTTPException):
-                if self.conn is not None:
-                    self.conn.close()
-                    self.conn = None
+                if self.sock is None:
+                    self.sock = socket.create_connection(self.address)
+                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.sock.sendall(data)
+                return self.read_response()
+            except OSError:
+                self.close()
                 if attempt:
                     raise
+
+    def fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the Runtime API closed the connection")
+        self.buffer += chunk
+
+    def read_response(self):
+        while b"\r\n\r\n" not in self.buffer:
+            self.fill()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = Headers()
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = self.read_chunked()
+        else:
+            length = int(headers.get("content-length") or 0)
+            while len(self.buffer) < length:
+                self.fill()
+            body, self.buffer = self.buffer[:length], self.buffer[length:]
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return Response(status, headers), body
+
+    def read_chunked(self):
+        body = b""
+        while True:
+            while b"\r\n" not in self.buffer:
+                self.fill()
+            size_line, _, self.buffer = self.buffer.partition(b"\r\n")
+            size = int(size_line.split(b";")[0], 16)
+            while len(self.buffer) < size + 2:
+                self.fill()
+            body += self.buffer[:size]
+            self.buffer = self.buffer[size + 2:]
+            if size == 0:
+                return body
 
     def post(self, path, body, headers=None):
         headers = dict(headers or {})
@@ -165,7 +231,7 @@ CURRENT_REQUEST_ID = None
 def main():
     try:
         run()
-    except (OSError, http.client.HTTPException) as e:
+    except (OSError, ValueError) as e:
         # The Runtime API went away: Gust is stopping this instance.
         sys.stderr.write("gust bootstrap: lost the Runtime API: %s\n" % e)
         sys.exit(1)
