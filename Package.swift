@@ -94,7 +94,13 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict),
-        .executableTarget(name: "gust", dependencies: ["GustCommands"], swiftSettings: strict),
+        .executableTarget(
+            name: "gust",
+            dependencies: [
+                "GustCommands", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "GustTesting",
             dependencies: [

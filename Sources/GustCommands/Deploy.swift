@@ -19,7 +19,9 @@ struct Deploy: AsyncParsableCommand {
             let client = try options.client()
             var deployed: [[String: Any]] = []
             for function in manifest.functions {
-                let codePath = URL(fileURLWithPath: base).appendingPathComponent(function.code ?? ".").standardizedFileURL.path
+                let code = function.code ?? "."
+                let codePath = (code.hasPrefix("/") ? URL(fileURLWithPath: code) : URL(fileURLWithPath: base).appendingPathComponent(code))
+                    .standardizedFileURL.path
                 if !options.json { print("\(function.name): packaging \(codePath)") }
                 let zip = try Self.zip(directory: codePath)
                 var configuration: [String: Any] = ["Runtime": function.runtime, "Handler": function.handler ?? ""]

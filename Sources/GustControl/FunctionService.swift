@@ -75,14 +75,14 @@ public struct FunctionService: Sendable {
         config.lastModified = Date()
         config.revisionID = UUID().uuidString.lowercased()
         try await store.updateLatest(config)
-        await scheduler.functionChanged(config.name, retireInstances: true)
+        await scheduler.functionChanged(config.name, .latest)
         if publish { return try await store.publishVersion(config.name, description: nil) }
         return config
     }
 
     public func delete(_ name: String) async throws(GustError) {
         try await store.deleteFunction(name)
-        await scheduler.functionChanged(name, retireInstances: true)
+        await scheduler.functionChanged(name, .deleted)
     }
 
     public func publishVersion(_ name: String, description: String?) async throws(GustError) -> FunctionConfiguration {
@@ -99,7 +99,7 @@ public struct FunctionService: Sendable {
         try FunctionName.validateAliasName(alias.name)
         try await checkAliasTargets(alias)
         try await store.createAlias(alias)
-        await scheduler.functionChanged(alias.functionName, retireInstances: false)
+        await scheduler.functionChanged(alias.functionName, .routing)
         return alias
     }
 
@@ -127,13 +127,13 @@ public struct FunctionService: Sendable {
         alias.revisionID = UUID().uuidString.lowercased()
         try await checkAliasTargets(alias)
         try await store.updateAlias(alias)
-        await scheduler.functionChanged(functionName, retireInstances: false)
+        await scheduler.functionChanged(functionName, .routing)
         return alias
     }
 
     public func deleteAlias(_ functionName: String, _ name: String) async throws(GustError) {
         try await store.deleteAlias(functionName, name)
-        await scheduler.functionChanged(functionName, retireInstances: false)
+        await scheduler.functionChanged(functionName, .routing)
     }
 
     private func checkAliasTargets(_ alias: Alias) async throws(GustError) {
@@ -157,7 +157,7 @@ public struct FunctionService: Sendable {
             throw .invalid("Value \(value) at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value between 0 and 1000")
         }
         try await store.setReservedConcurrency(name, value)
-        await scheduler.functionChanged(name, retireInstances: false)
+        await scheduler.functionChanged(name, .routing)
     }
 
     static func notFound(_ name: String, _ qualifier: String?) -> GustError {

@@ -17,7 +17,7 @@ extension LambdaAPI {
             let invocation = InvocationRequest(
                 functionName: name, qualifier: qualifier, payload: payload.isEmpty ? Array("{}".utf8) : payload,
                 mode: .sync, source: "api",
-                clientContext: request.headers[HTTPField.Name("X-Amz-Client-Context")!],
+                clientContext: try Self.clientContext(request),
                 wantsLogTail: request.headers[HTTPField.Name("X-Amz-Log-Type")!] == "Tail")
             let response = try await invoker.invoke(invocation)
             var headers: HTTPFields = [.contentType: "application/json"]
@@ -47,6 +47,18 @@ extension LambdaAPI {
         default:
             throw GustError.invalid("Value '\(type)' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
         }
+    }
+
+    /// `X-Amz-Client-Context` arrives base64-encoded (as boto3 and awscli send it); runtimes get
+    /// the decoded JSON, as in Lambda.
+    static func clientContext(_ request: Request) throws(GustError) -> String? {
+        guard let encoded = request.headers[HTTPField.Name("X-Amz-Client-Context")!] else { return nil }
+        guard encoded.utf8.count <= 3583, let data = Data(base64Encoded: encoded),
+            (try? JSONSerialization.jsonObject(with: data)) != nil
+        else {
+            throw GustError(.invalidRequestContent, "Client context must be a base64-encoded JSON object of at most 3583 bytes")
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Lambda only accepts JSON events.

@@ -13,6 +13,8 @@ final class LogCollector: Sendable {
         var lines: [String] = []
         var bytes = 0
         var dropped = 0
+        /// Reused for every read: allocating 64 KiB per drain shows on the warm path.
+        var buffer = [UInt8](repeating: 0, count: 65536)
     }
 
     private let state = Mutex(State())
@@ -34,34 +36,35 @@ final class LogCollector: Sendable {
         return open
     }
 
-    /// Reads what is available on one descriptor; returns false at EOF or on error.
+    /// Reads what is available on one descriptor; returns false at EOF or on error. The read and
+    /// the append happen under one lock: the pipe's reader (a dispatch source) and a forced drain
+    /// may race, and chunks must not be appended out of order.
     @discardableResult
     func drain(_ fd: Int32) -> Bool {
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                append(fd: fd, bytes: buffer[0..<count])
-                continue
+        state.withLock { state in
+            while true {
+                let count = state.buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    Self.append(fd: fd, bytes: state.buffer[0..<count], to: &state)
+                    continue
+                }
+                if count == 0 { return false }
+                let error = errno
+                if error == EINTR { continue }
+                return error == EAGAIN || error == EWOULDBLOCK
             }
-            if count == 0 { return false }
-            let error = errno
-            if error == EINTR { continue }
-            return error == EAGAIN || error == EWOULDBLOCK
         }
     }
 
-    private func append(fd: Int32, bytes: ArraySlice<UInt8>) {
-        state.withLock { state in
-            var pending = state.partial[fd, default: []]
-            pending.append(contentsOf: bytes)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                Self.keep(String(decoding: pending[start..<newline], as: UTF8.self), in: &state)
-                start = newline + 1
-            }
-            state.partial[fd] = Array(pending[start...])
+    private static func append(fd: Int32, bytes: ArraySlice<UInt8>, to state: inout State) {
+        var pending = state.partial[fd, default: []]
+        pending.append(contentsOf: bytes)
+        var start = pending.startIndex
+        while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            keep(String(decoding: pending[start..<newline], as: UTF8.self), in: &state)
+            start = newline + 1
         }
+        state.partial[fd] = Array(pending[start...])
     }
 
     private static func keep(_ line: String, in state: inout State) {

@@ -43,12 +43,14 @@ actor ProcessInstance: FunctionInstance {
     // MARK: Start and stop
 
     func launch(command: [String], taskRoot: String, family: RuntimeFamily) async throws(GustError) {
+        let launchStart = ContinuousClock.now
         let server = RuntimeAPIServer(instance: self, logger: logger)
         let port: Int
         do { port = try await server.start() } catch {
             throw .internalError("cannot start the Runtime API listener: \(error)")
         }
         self.server = server
+        logger.debug("runtime API listening", metadata: ["after": "\(ContinuousClock.now - launchStart)"])
 
         let function = spec.function
         let cgroup = configuration.memoryLimiter.makeCgroup(instanceID: id, limitMB: function.memoryMB)
@@ -83,6 +85,7 @@ actor ProcessInstance: FunctionInstance {
             throw .internalError("cannot start \(argv[0]): \(error)")
         }
         self.process = process
+        logger.debug("instance launched", metadata: ["listener_and_spawn": "\(ContinuousClock.now - launchStart)", "since_start": "\(ContinuousClock.now - startedAt)"])
         for (fd, handle) in zip(fds, [stdout.fileHandleForReading, stderr.fileHandleForReading]) {
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .global())
             source.setEventHandler {
@@ -147,13 +150,17 @@ actor ProcessInstance: FunctionInstance {
 
     func invoke(_ invocation: InvocationContext) async -> InstanceResult {
         guard !stopped else {
-            return .failure(.crashed, type: "Runtime.ExitError", message: "RequestId: \(invocation.requestID) Error: the instance has stopped")
+            var refused = InstanceResult.failure(.crashed, type: "Runtime.ExitError", message: "RequestId: \(invocation.requestID) Error: the instance has stopped")
+            refused.notStarted = true
+            return refused
         }
         return await withCheckedContinuation { continuation in
             switch machine.invokeRequested(requestID: invocation.requestID) {
             case .reject:
-                continuation.resume(
-                    returning: .failure(.crashed, type: "Runtime.ExitError", message: "RequestId: \(invocation.requestID) Error: the instance is not available"))
+                var refused = InstanceResult.failure(
+                    .crashed, type: "Runtime.ExitError", message: "RequestId: \(invocation.requestID) Error: the instance is not available")
+                refused.notStarted = true
+                continuation.resume(returning: refused)
                 return
             case .deliverToParkedPoller:
                 inflight = Inflight(context: invocation, continuation: continuation, timer: nil)

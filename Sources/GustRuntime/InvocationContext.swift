@@ -35,6 +35,9 @@ public struct InstanceResult: Sendable {
     /// Set on the instance's first invocation: time from start until the code was ready.
     public var initDurationMs: Double?
     public var maxMemoryUsedMB: Int?
+    /// The instance refused the invocation without running any code (it had died while idle):
+    /// the pool retries it on a fresh instance.
+    public var notStarted = false
 
     public init(
         outcome: InvocationOutcome, payload: [UInt8], errorType: String? = nil, logLines: [String] = [],

@@ -34,19 +34,19 @@ public final class AsyncInvocationWorker: Service, Sendable {
 
     public func run() async throws {
         try? await queue.releaseLeases()
-        let inFlight = InFlightCounter()
+        let inFlight = InFlightEvents()
         let workers = self.workers
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 // A tick makes sure retries come due without anyone enqueuing.
-                group.addTask { [wakeUp] in
+                let ticker = Task { [wakeUp] in
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(250))
                         wakeUp.yield()
                     }
                 }
                 for await _ in wakeUps {
-                    while inFlight.value < workers {
+                    while inFlight.count < workers {
                         let event: AsyncEvent
                         do {
                             guard let claimed = try await queue.claim(limit: 1, now: Date(), lease: Self.lease).first else { break }
@@ -55,15 +55,18 @@ public final class AsyncInvocationWorker: Service, Sendable {
                             logger.error("cannot claim async events", metadata: ["error": "\(error)"])
                             break
                         }
-                        inFlight.add(1)
+                        // A lease that lapsed while the event still runs here (a long wait for an
+                        // instance) must not start it a second time.
+                        guard inFlight.insert(event.id) else { continue }
                         group.addTask { [self] in
                             await self.run(event)
-                            inFlight.add(-1)
+                            inFlight.remove(event.id)
                             self.wakeUp.yield()
                         }
                     }
                 }
-                group.cancelAll()
+                // Shutdown: stop ticking, let the events in flight finish and be completed.
+                ticker.cancel()
             }
         } onGracefulShutdown: { [wakeUp] in
             wakeUp.finish()
@@ -71,7 +74,7 @@ public final class AsyncInvocationWorker: Service, Sendable {
     }
 
     private func run(_ event: AsyncEvent) async {
-        let attempts = event.attempts + 1
+        var attempts = event.attempts + 1
         let outcome: InvocationOutcome
         do {
             let response = try await invoker.invoke(
@@ -86,6 +89,8 @@ public final class AsyncInvocationWorker: Service, Sendable {
             }
             outcome = error.code == .tooManyRequests ? .throttled : .crashed
         }
+        // A throttle is not an attempt: the function never ran (Lambda retries those for hours).
+        if outcome == .throttled { attempts -= 1 }
         do {
             switch policy.decide(outcome: outcome, attempts: attempts, enqueuedAt: event.enqueuedAt, now: Date()) {
             case .done:
@@ -102,8 +107,9 @@ public final class AsyncInvocationWorker: Service, Sendable {
     }
 }
 
-final class InFlightCounter: Sendable {
-    private let count = Mutex(0)
-    var value: Int { count.withLock { $0 } }
-    func add(_ delta: Int) { count.withLock { $0 += delta } }
+final class InFlightEvents: Sendable {
+    private let ids = Mutex<Set<Int64>>([])
+    var count: Int { ids.withLock { $0.count } }
+    func insert(_ id: Int64) -> Bool { ids.withLock { $0.insert(id).inserted } }
+    func remove(_ id: Int64) { _ = ids.withLock { $0.remove(id) } }
 }

@@ -6,51 +6,72 @@ import ServiceLifecycle
 import Synchronization
 
 /// Writes invocation records off the invocation path: a caller gets its response without waiting
-/// for the disk, and records are written in batches. Readers call `flush()` first so that what
-/// they see includes every finished invocation.
+/// for the disk, and whatever accumulated meanwhile is written in one transaction. Readers call
+/// `flush()` first so that what they see includes every finished invocation.
 public final class InvocationRecorder: Service, Sendable {
     let log: any InvocationLog
     let logger: Logger
-    private let stream: AsyncStream<Item>
-    private let continuation: AsyncStream<Item>.Continuation
+    private let state = Mutex(State())
+    private let wakeUps: AsyncStream<Void>
+    private let wakeUp: AsyncStream<Void>.Continuation
 
-    enum Item: Sendable {
-        case record(InvocationRecord)
-        case flush(CheckedContinuation<Void, Never>)
+    private struct State {
+        var pending: [InvocationRecord] = []
+        var flushWaiters: [CheckedContinuation<Void, Never>] = []
+        var stopped = false
     }
 
     public init(log: any InvocationLog, logger: Logger) {
         self.log = log
         self.logger = logger
-        (stream, continuation) = AsyncStream.makeStream(of: Item.self)
+        (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     public func submit(_ record: InvocationRecord) {
-        continuation.yield(.record(record))
+        state.withLock { $0.pending.append(record) }
+        wakeUp.yield()
     }
 
-    /// Returns once every record submitted before the call is stored.
+    /// Returns once every record submitted before the call is stored (or the recorder stopped).
     public func flush() async {
         await withCheckedContinuation { waiter in
-            if case .terminated = continuation.yield(.flush(waiter)) { waiter.resume() }
+            let stopped = state.withLock { state in
+                if !state.stopped { state.flushWaiters.append(waiter) }
+                return state.stopped
+            }
+            if stopped { waiter.resume() } else { wakeUp.yield() }
         }
     }
 
     public func run() async throws {
-        // Drain everything submitted before shutdown, then stop.
         await withGracefulShutdownHandler {
-            for await item in stream {
-                switch item {
-                case .record(let record):
-                    do { try await log.record(record) } catch {
-                        logger.error("cannot store invocation record", metadata: ["request_id": "\(record.requestID)", "error": "\(error)"])
-                    }
-                case .flush(let waiter):
-                    waiter.resume()
-                }
-            }
-        } onGracefulShutdown: { [continuation] in
-            continuation.finish()
+            for await _ in wakeUps { await writePending() }
+        } onGracefulShutdown: { [wakeUp] in
+            wakeUp.finish()
         }
+        // Whatever arrived during shutdown, then release every reader.
+        await writePending()
+        let waiters = state.withLock { state in
+            state.stopped = true
+            defer { state.flushWaiters = [] }
+            return state.flushWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func writePending() async {
+        let (batch, waiters) = state.withLock { state in
+            defer {
+                state.pending = []
+                state.flushWaiters = []
+            }
+            return (state.pending, state.flushWaiters)
+        }
+        if !batch.isEmpty {
+            do { try await log.record(batch) } catch {
+                logger.error("cannot store invocation records", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+            }
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }

@@ -65,29 +65,54 @@ public struct PoolStateMachine: Sendable {
         if instances[instanceID] == .starting { instances[instanceID] = .busy }
     }
 
-    public enum ReleaseAction: Sendable, Equatable {
-        /// Resume this waiter with the grant.
-        case resume(waiter: Int, Grant)
-        case none
-    }
+    /// Waiters to resume: with a grant, or `nil` when they are throttled.
+    public typealias Resumptions = [(waiter: Int, grant: Grant?)]
 
-    /// An invocation finished on an instance. `survives` is false when the instance died or was
-    /// killed; `retire` asks the pool to stop it even though it is healthy (the pool is draining).
-    public mutating func release(instanceID: String, survives: Bool, now: Date) -> ReleaseAction {
-        guard instances[instanceID] != nil else { return .none }
+    /// An invocation finished on an instance. `survives` is false when the instance died, was
+    /// killed, or the pool is retiring it.
+    public mutating func release(instanceID: String, survives: Bool, now: Date) -> Resumptions {
+        guard instances[instanceID] != nil else { return [] }
         if survives {
             if !waiters.isEmpty {
                 instances[instanceID] = .busy
-                return .resume(waiter: waiters.removeFirst(), .use(instanceID: instanceID))
+                return [(waiters.removeFirst(), .use(instanceID: instanceID))]
             }
             instances[instanceID] = .idle(since: now)
-            return .none
+            return []
         }
         instances[instanceID] = nil
-        if !waiters.isEmpty, instances.count < maxInstances {
-            return .resume(waiter: waiters.removeFirst(), .start(instanceID: reserveNewInstance()))
+        return reconcileWaiters()
+    }
+
+    /// Changes the cap: waiters get new instances up to it, or are throttled when nothing will
+    /// ever serve them (cap 0 and no instance left); idle instances over the cap are returned to stop.
+    public mutating func setMaxInstances(_ value: Int) -> (resume: Resumptions, stop: [String]) {
+        maxInstances = value
+        var stop: [String] = []
+        let idle = instances.filter { $0.value.isIdle }.map(\.key).sorted()
+        for id in idle where instances.count > maxInstances {
+            instances[id] = nil
+            stop.append(id)
         }
-        return .none
+        return (reconcileWaiters(), stop)
+    }
+
+    private mutating func reconcileWaiters() -> Resumptions {
+        var resumed: Resumptions = []
+        while !waiters.isEmpty, instances.count < maxInstances {
+            resumed.append((waiters.removeFirst(), .start(instanceID: reserveNewInstance())))
+        }
+        if instances.isEmpty, maxInstances == 0 {
+            resumed += waiters.map { ($0, nil) }
+            waiters = []
+        }
+        return resumed
+    }
+
+    /// Throttles (or, for a retiring pool, releases) every waiter.
+    public mutating func removeAllWaiters() -> [Int] {
+        defer { waiters = [] }
+        return waiters
     }
 
     /// Idle instances whose keep-alive ran out; they are removed from the pool.

@@ -23,10 +23,10 @@ public struct RetryPolicy: Sendable, Equatable {
     /// `attempts` counts the attempt that just ended.
     public func decide(outcome: InvocationOutcome, attempts: Int, enqueuedAt: Date, now: Date) -> Decision {
         guard outcome.isRetryable else { return .done }
-        guard attempts < maxAttempts else {
+        guard outcome == .throttled || attempts < maxAttempts else {
             return .deadLetter(reason: "\(outcome.rawValue) after \(attempts) attempts")
         }
-        let delay = baseDelay * pow(2, Double(attempts - 1))
+        let delay = outcome == .throttled ? baseDelay : baseDelay * pow(2, Double(max(attempts, 1) - 1))
         let next = now.addingTimeInterval(delay)
         guard next.timeIntervalSince(enqueuedAt) <= maxEventAge else {
             return .deadLetter(reason: "\(outcome.rawValue); maximum event age exceeded")

@@ -27,48 +27,73 @@ public actor Scheduler: Invoker {
         self.logger = logger
     }
 
-    public func invoke(_ request: InvocationRequest) async throws(GustError) -> InvocationResponse {
-        let target = try await resolve(request.functionName, qualifier: request.qualifier)
-        let pool = try pool(for: target.function, maxInstances: target.maxInstances)
+    /// Nonisolated on purpose: only resolving the version and finding its pool touch the actor's
+    /// state; running the invocation and building its record happen outside it, so invocations of
+    /// different functions never queue behind each other here.
+    public nonisolated func invoke(_ request: InvocationRequest) async throws(GustError) -> InvocationResponse {
         let started = Date()
         let clock = ContinuousClock.now
-        let context = InvocationContext(
-            requestID: request.requestID, payload: request.payload,
-            deadline: started.addingTimeInterval(Double(target.function.timeoutSeconds)),
-            timeoutSeconds: target.function.timeoutSeconds,
-            invokedFunctionARN: FunctionName.arn(request.functionName, qualifier: request.qualifier),
-            clientContext: request.clientContext)
-        let execution: InstancePool.Execution
-        do {
-            execution = try await pool.execute(context)
-        } catch {
-            if error.code == .tooManyRequests {
-                recordThrottle(request, function: target.function, started: started)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (target, pool) = try await poolFor(request.functionName, qualifier: request.qualifier)
+            let context = InvocationContext(
+                requestID: request.requestID, payload: request.payload,
+                deadline: started.addingTimeInterval(Double(target.function.timeoutSeconds)),
+                timeoutSeconds: target.function.timeoutSeconds,
+                invokedFunctionARN: target.arn, clientContext: request.clientContext)
+            let execution: InstancePool.Execution
+            do {
+                execution = try await pool.execute(context)
+            } catch is InstancePool.Retired where attempt < 5 {
+                continue  // the function changed while this request waited: run the new version
+            } catch let error as GustError {
+                if error.code == .tooManyRequests { recordThrottle(request, function: target.function, started: started) }
+                throw error
+            } catch {
+                throw .internalError("invocation failed: \(error)")
             }
-            throw error
+            return respond(request, target.function, execution, started: started, clock: clock)
         }
-        let elapsed = ContinuousClock.now - clock
-        var durationMs = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        if let initMs = execution.result.initDurationMs { durationMs = max(0, durationMs - initMs) }
-        let result = execution.result
-        var record = InvocationRecord(
-            requestID: request.requestID, functionName: target.function.name, version: target.function.version,
-            source: request.source, mode: request.mode, outcome: result.outcome, errorType: result.errorType,
-            startTime: started, initDurationMs: result.initDurationMs, durationMs: durationMs,
-            billedDurationMs: InvocationRecord.billed(durationMs: durationMs), memorySizeMB: target.function.memoryMB,
-            maxMemoryUsedMB: result.maxMemoryUsedMB, instanceID: execution.instanceID, logs: "")
-        var lines = [LambdaLogLines.start(requestID: request.requestID, version: target.function.version)]
-        lines.append(contentsOf: result.logLines)
-        lines.append(LambdaLogLines.end(requestID: request.requestID))
-        lines.append(LambdaLogLines.report(record))
-        record.logs = lines.joined(separator: "\n") + "\n"
-        recorder.submit(record)
-        return InvocationResponse(
-            requestID: request.requestID, executedVersion: target.function.version, payload: result.payload,
-            functionError: result.outcome == .success ? nil : "Unhandled", outcome: result.outcome, logs: record.logs)
     }
 
-    private func recordThrottle(_ request: InvocationRequest, function: FunctionConfiguration, started: Date) {
+    private nonisolated func respond(
+        _ request: InvocationRequest, _ function: FunctionConfiguration, _ execution: InstancePool.Execution,
+        started: Date, clock: ContinuousClock.Instant
+    ) -> InvocationResponse {
+        let elapsed = ContinuousClock.now - clock
+        var durationMs = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let result = execution.result
+        if let initMs = result.initDurationMs { durationMs = max(0, durationMs - initMs) }
+        var record = InvocationRecord(
+            requestID: request.requestID, functionName: function.name, version: function.version,
+            source: request.source, mode: request.mode, outcome: result.outcome, errorType: result.errorType,
+            startTime: started, initDurationMs: result.initDurationMs, durationMs: durationMs,
+            billedDurationMs: InvocationRecord.billed(durationMs: durationMs), memorySizeMB: function.memoryMB,
+            maxMemoryUsedMB: result.maxMemoryUsedMB, instanceID: execution.instanceID, logs: "")
+        var logs = LambdaLogLines.start(requestID: request.requestID, version: function.version)
+        logs += "\n"
+        for line in result.logLines {
+            logs += line
+            logs += "\n"
+        }
+        logs += LambdaLogLines.end(requestID: request.requestID)
+        logs += "\n"
+        logs += LambdaLogLines.report(record)
+        logs += "\n"
+        record.logs = logs
+        recorder.submit(record)
+        return InvocationResponse(
+            requestID: request.requestID, executedVersion: function.version, payload: result.payload,
+            functionError: result.outcome == .success ? nil : "Unhandled", outcome: result.outcome, logs: logs)
+    }
+
+    private func poolFor(_ name: String, qualifier: String?) async throws(GustError) -> (Target, InstancePool) {
+        let target = try await resolve(name, qualifier: qualifier)
+        return (target, try pool(for: target.function, maxInstances: target.maxInstances))
+    }
+
+    private nonisolated func recordThrottle(_ request: InvocationRequest, function: FunctionConfiguration, started: Date) {
         recorder.submit(
             InvocationRecord(
                 requestID: request.requestID, functionName: function.name, version: function.version,
@@ -78,15 +103,17 @@ public actor Scheduler: Invoker {
                 instanceID: nil, logs: ""))
     }
 
-    struct Target {
+    struct Target: Sendable {
         var function: FunctionConfiguration
         var maxInstances: Int
+        var arn: String
     }
 
     /// Name + qualifier → the version to run: `$LATEST`, a version number, or an alias (weighted).
     func resolve(_ name: String, qualifier: String?) async throws(GustError) -> Target {
         let snapshot = try await snapshot(name)
         let maxInstances = snapshot.reservedConcurrency ?? settings.defaultMaxInstances
+        let arn = qualifier == nil ? snapshot.arn : FunctionName.arn(name, qualifier: qualifier)
         var version = qualifier ?? FunctionConfiguration.latest
         if version != FunctionConfiguration.latest, Int(version) == nil {
             guard let alias = try await cachedAlias(name, version) else {
@@ -94,29 +121,38 @@ public actor Scheduler: Invoker {
             }
             version = alias.pickVersion(roll: Double.random(in: 0..<1))
         }
-        if version == FunctionConfiguration.latest { return Target(function: snapshot.latest, maxInstances: maxInstances) }
-        if let cached = cache.versions["\(name):\(version)"] { return Target(function: cached, maxInstances: maxInstances) }
+        if version == FunctionConfiguration.latest {
+            return Target(function: snapshot.latest, maxInstances: maxInstances, arn: arn)
+        }
+        let key = "\(name):\(version)"
+        if let cached = cache.versions[key] { return Target(function: cached, maxInstances: maxInstances, arn: arn) }
+        let generation = cache.generation(name)
         guard let config = try await functions.version(name, version) else {
             throw .notFound("Function not found: \(FunctionName.arn(name, qualifier: version))")
         }
-        cache.versions["\(name):\(version)"] = config
-        return Target(function: config, maxInstances: maxInstances)
+        if cache.generation(name) == generation { cache.versions[key] = config }
+        return Target(function: config, maxInstances: maxInstances, arn: arn)
     }
 
+    /// Loads what is not cached. A change that lands while the store is read (an `await`) bumps
+    /// the function's generation, and the stale read is then used once but not cached.
     private func snapshot(_ name: String) async throws(GustError) -> FunctionCache.Snapshot {
         if let cached = cache.functions[name] { return cached }
+        let generation = cache.generation(name)
         guard let latest = try await functions.latest(name) else {
             throw .notFound("Function not found: \(FunctionName.arn(name))")
         }
-        let snapshot = FunctionCache.Snapshot(latest: latest, reservedConcurrency: try await functions.reservedConcurrency(name))
-        cache.functions[name] = snapshot
+        let snapshot = FunctionCache.Snapshot(
+            latest: latest, reservedConcurrency: try await functions.reservedConcurrency(name), arn: FunctionName.arn(name))
+        if cache.generation(name) == generation { cache.functions[name] = snapshot }
         return snapshot
     }
 
     private func cachedAlias(_ name: String, _ alias: String) async throws(GustError) -> Alias? {
         if let cached = cache.aliases["\(name):\(alias)"] { return cached }
+        let generation = cache.generation(name)
         let loaded = try await functions.alias(name, alias)
-        if let loaded { cache.aliases["\(name):\(alias)"] = loaded }
+        if let loaded, cache.generation(name) == generation { cache.aliases["\(name):\(alias)"] = loaded }
         return loaded
     }
 
@@ -134,19 +170,33 @@ public actor Scheduler: Invoker {
         return pool
     }
 
-    /// Forgets what is cached about a function after a change through the API; with
-    /// `retireInstances` its running instances stop too (code or configuration changed, or deleted).
-    public func functionChanged(_ name: String, retireInstances: Bool) async {
+    public enum Change: Sendable {
+        /// `$LATEST`'s code or configuration changed: its instances are replaced.
+        case latest
+        /// Aliases or reserved concurrency changed: instances stay, caps follow.
+        case routing
+        /// The function is gone.
+        case deleted
+    }
+
+    /// Forgets what is cached about a function after a change through the API.
+    public func functionChanged(_ name: String, _ change: Change) async {
         cache.forget(name)
-        let affected = pools.filter { $0.key.hasPrefix("\(name):") }
-        if retireInstances {
-            for (key, pool) in affected {
-                pools[key] = nil
-                await pool.retire()
-            }
-        } else {
+        let prefix = "\(name):"
+        switch change {
+        case .latest, .deleted:
+            let keys = pools.keys.filter { change == .deleted ? $0.hasPrefix(prefix) : $0 == "\(name):\(FunctionConfiguration.latest)" }
+            // Out of the table before any await, so a concurrent invoke starts a new pool that this
+            // loop does not touch.
+            let retiring = keys.compactMap { pools.removeValue(forKey: $0) }
+            for pool in retiring { await pool.retire() }
+        case .routing:
+            let generation = cache.generation(name)
             let reserved = try? await functions.reservedConcurrency(name)
-            for pool in affected.values { await pool.setMaxInstances(reserved ?? settings.defaultMaxInstances) }
+            guard cache.generation(name) == generation else { return }  // a newer change handles it
+            for (key, pool) in pools where key.hasPrefix(prefix) {
+                await pool.setMaxInstances(reserved ?? settings.defaultMaxInstances)
+            }
         }
     }
 
@@ -175,13 +225,18 @@ struct FunctionCache {
     struct Snapshot {
         var latest: FunctionConfiguration
         var reservedConcurrency: Int?
+        var arn: String
     }
 
     var functions: [String: Snapshot] = [:]
     var aliases: [String: Alias] = [:]
     var versions: [String: FunctionConfiguration] = [:]
+    private var generations: [String: Int] = [:]
+
+    func generation(_ name: String) -> Int { generations[name, default: 0] }
 
     mutating func forget(_ name: String) {
+        generations[name, default: 0] += 1
         functions[name] = nil
         aliases = aliases.filter { !$0.key.hasPrefix("\(name):") }
         versions = versions.filter { !$0.key.hasPrefix("\(name):") }

@@ -55,7 +55,9 @@ enum AmzDate {
     private static func make(
         year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64
     ) -> Date? {
-        guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
+        // The year bound keeps the day arithmetic below from overflowing (a trap, i.e. a crash) on
+        // hostile input such as a 15-digit year.
+        guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour),
             (0...59).contains(minute), (0...60).contains(second)
         else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
@@ -65,6 +67,7 @@ enum AmzDate {
     }
 
     private static func number(_ digits: ArraySlice<UInt8>) -> Int64? {
+        guard digits.count <= 9 else { return nil }
         var value: Int64 = 0
         for byte in digits {
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }

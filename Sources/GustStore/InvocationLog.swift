@@ -3,7 +3,8 @@ import GustCore
 
 /// The permanent record of invocations and their log text.
 public protocol InvocationLog: Sendable {
-    func record(_ record: InvocationRecord) async throws(GustError)
+    /// Stores records in one transaction.
+    func record(_ records: [InvocationRecord]) async throws(GustError)
     /// Newest first; `function` nil means every function; `since` keeps records that started after it.
     func invocations(function: String?, since: Date?, limit: Int) async throws(GustError) -> [InvocationRecord]
     /// Deletes records older than `olderThan` and, per function, all but the newest `keepPerFunction`.

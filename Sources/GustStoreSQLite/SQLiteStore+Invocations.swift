@@ -4,18 +4,21 @@ import GustCore
 import GustStore
 
 extension SQLiteStore: InvocationLog {
-    public func record(_ record: InvocationRecord) async throws(GustError) {
-        let json: String
-        do { json = try Self.encode(record) } catch { throw .internalError("cannot encode record: \(error)") }
+    public func record(_ records: [InvocationRecord]) async throws(GustError) {
+        let rows: [(InvocationRecord, String)]
+        do { rows = try records.map { ($0, try Self.encode($0)) } } catch { throw .internalError("cannot encode record: \(error)") }
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO invocations (request_id, function, start_time, record) VALUES (?, ?, ?, ?)",
-                arguments: [record.requestID, record.functionName, record.startTime.timeIntervalSince1970, json])
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO invocations (request_id, function, start_time, record) VALUES (?, ?, ?, ?)")
+            for (record, json) in rows {
+                try statement.execute(arguments: [record.requestID, record.functionName, record.startTime.timeIntervalSince1970, json])
+            }
         }
     }
 
     public func invocations(function: String?, since: Date?, limit: Int) async throws(GustError) -> [InvocationRecord] {
         let since = since?.timeIntervalSince1970 ?? 0
+        let limit = min(max(limit, 1), 1000)
         return try await read { db in
             let rows: [String]
             if let function {

@@ -12,6 +12,9 @@ public final class SQLiteStore: Sendable {
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
+            // WAL with synchronous=NORMAL: a commit survives the process being killed (what the
+            // async queue promises), without an fsync per invocation record.
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
         } catch {

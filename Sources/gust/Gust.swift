@@ -1,8 +1,14 @@
 import GustCommands
+import NIOCore
+import NIOPosix
 
 @main
 struct Gust {
     static func main() async {
+        // Run Swift concurrency's global executor on NIO's event loop threads: every request would
+        // otherwise hop between NIO's threads and Dispatch's, and on a small machine each hop is a
+        // thread wake-up that costs more than the work. First statement: nothing is enqueued yet.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await GustCommand.main()
     }
 }

@@ -6,11 +6,15 @@ import Testing
 @Suite struct PoolStateMachineTests {
     let t0 = Date(timeIntervalSince1970: 1_000_000)
 
+    func describe(_ resumptions: PoolStateMachine.Resumptions) -> [String] {
+        resumptions.map { "\($0.waiter):\($0.grant.map { "\($0)" } ?? "throttle")" }
+    }
+
     @Test func firstRequestStartsAnInstanceAndTheNextReusesIt() {
         var pool = PoolStateMachine(maxInstances: 2, maxWaiters: 4, idPrefix: "f")
         #expect(pool.acquire(waiter: 1) == .proceed(.start(instanceID: "f-1")))
         pool.started(instanceID: "f-1")
-        #expect(pool.release(instanceID: "f-1", survives: true, now: t0) == .none)
+        #expect(pool.release(instanceID: "f-1", survives: true, now: t0).isEmpty)
         #expect(pool.acquire(waiter: 2) == .proceed(.use(instanceID: "f-1")))
     }
 
@@ -25,7 +29,7 @@ import Testing
         #expect(pool.acquire(waiter: 4) == .throttle)
         pool.started(instanceID: a)
         // The freed instance goes straight to the waiter instead of idling.
-        #expect(pool.release(instanceID: a, survives: true, now: t0) == .resume(waiter: 3, .use(instanceID: a)))
+        #expect(describe(pool.release(instanceID: a, survives: true, now: t0)) == ["3:\(PoolStateMachine.Grant.use(instanceID: a))"])
         #expect(pool.instances.count == 2)
     }
 
@@ -34,7 +38,7 @@ import Testing
         _ = pool.acquire(waiter: 1)
         pool.started(instanceID: "p-1")
         #expect(pool.acquire(waiter: 2) == .wait)
-        #expect(pool.release(instanceID: "p-1", survives: false, now: t0) == .resume(waiter: 2, .start(instanceID: "p-2")))
+        #expect(describe(pool.release(instanceID: "p-1", survives: false, now: t0)) == ["2:\(PoolStateMachine.Grant.start(instanceID: "p-2"))"])
         #expect(pool.instances.keys.sorted() == ["p-2"])
     }
 
@@ -77,5 +81,25 @@ import Testing
         #expect(first)
         #expect(!second)
         #expect(pool.waiters.isEmpty)
+    }
+
+    @Test func shrinkingTheCapToZeroThrottlesWaitersOnceNothingIsLeft() {
+        var pool = PoolStateMachine(maxInstances: 1, maxWaiters: 4, idPrefix: "z")
+        _ = pool.acquire(waiter: 1)
+        pool.started(instanceID: "z-1")
+        #expect(pool.acquire(waiter: 2) == .wait)
+        #expect(pool.acquire(waiter: 3) == .wait)
+        let change = pool.setMaxInstances(0)
+        #expect(change.resume.isEmpty)  // z-1 is still busy and may serve them
+        #expect(describe(pool.release(instanceID: "z-1", survives: false, now: t0)) == ["2:throttle", "3:throttle"])
+        #expect(pool.isEmpty)
+    }
+
+    @Test func raisingTheCapStartsInstancesForWaiters() {
+        var pool = PoolStateMachine(maxInstances: 1, maxWaiters: 4, idPrefix: "r")
+        _ = pool.acquire(waiter: 1)
+        #expect(pool.acquire(waiter: 2) == .wait)
+        let change = pool.setMaxInstances(3)
+        #expect(describe(change.resume) == ["2:\(PoolStateMachine.Grant.start(instanceID: "r-2"))"])
     }
 }

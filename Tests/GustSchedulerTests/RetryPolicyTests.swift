@@ -28,4 +28,12 @@ import Testing
         }
         #expect(reason.contains("age"))
     }
+
+    @Test func throttlesRetryUntilTheMaximumAgeWithoutUsingAttempts() {
+        #expect(policy.decide(outcome: .throttled, attempts: 3, enqueuedAt: t0, now: t0) == .retry(at: t0.addingTimeInterval(2)))
+        guard case .deadLetter = policy.decide(outcome: .throttled, attempts: 0, enqueuedAt: t0, now: t0.addingTimeInterval(99)) else {
+            Issue.record("an old throttled event must be dead-lettered")
+            return
+        }
+    }
 }

@@ -151,3 +151,29 @@ struct SigV4VerifierVectorTests {
         #expect(Fixtures.failure(verifier.verify(request, now: Fixtures.s3DocsDate + 86_401)) == .requestExpired)
     }
 }
+
+@Suite struct SigV4HostileInputTests {
+    @Test func absurdDatesAreRejectedNotCrashing() {
+        let verifier = SigV4Verifier(credentials: { _ in "secret" })
+        for date in ["Mon, 01 Jan 999999999999999 00:00:00 GMT", "Mon, 01 Jan -5 00:00:00 GMT"] {
+            let request = SigV4Request(
+                method: "GET", rawPath: "/", headers: [
+                    (name: "Authorization", value: "AWS4-HMAC-SHA256 Credential=a/20240101/r/s/aws4_request,SignedHeaders=host,Signature=x"),
+                    (name: "Host", value: "h"), (name: "Date", value: date),
+                ])
+            guard case .failure = verifier.verify(request) else {
+                Issue.record("expected a failure for \(date)")
+                continue
+            }
+        }
+        let longStamp = SigV4Request(
+            method: "GET", rawPath: "/", headers: [
+                (name: "Authorization", value: "AWS4-HMAC-SHA256 Credential=a/20240101/r/s/aws4_request,SignedHeaders=host,Signature=x"),
+                (name: "Host", value: "h"), (name: "X-Amz-Date", value: "99999999999999999999T000000Z"),
+            ])
+        guard case .failure = verifier.verify(longStamp) else {
+            Issue.record("expected a failure for an overlong X-Amz-Date")
+            return
+        }
+    }
+}

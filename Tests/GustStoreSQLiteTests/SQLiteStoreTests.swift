@@ -91,11 +91,11 @@ import Testing
     @Test func recordsArePrunedByAgeAndCount() async throws {
         let old = Date(timeIntervalSinceNow: -10 * 86400)
         for (index, start) in [old, Date(), Date(), Date()].enumerated() {
-            try await store.record(
+            try await store.record([
                 InvocationRecord(
                     requestID: "r\(index)", functionName: "f", version: "$LATEST", source: "api", mode: .sync,
                     outcome: .success, errorType: nil, startTime: start, initDurationMs: nil, durationMs: 1,
-                    billedDurationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, logs: "line\n"))
+                    billedDurationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, logs: "line\n")])
         }
         #expect(try await store.invocations(function: "f", since: nil, limit: 10).count == 4)
         let removed = try await store.prune(olderThan: Date(timeIntervalSinceNow: -86400), keepPerFunction: 2)

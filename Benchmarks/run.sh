@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the benchmarks: installs wrk, hyperfine and gcc if missing, builds a release `gust`, and
+# appends dated results to BENCHMARKS.md. Uses the test venv (scripts/test.sh creates it).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export SWIFT_DETERMINISTIC_HASHING=1
+missing=()
+for pkg in wrk hyperfine gcc bubblewrap; do
+  command -v "$pkg" >/dev/null 2>&1 || { [ "$pkg" = bubblewrap ] && command -v bwrap >/dev/null 2>&1; } || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+VENV="$PWD/.venv-test"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$(python3 -c 'import sys; print(sys.executable)')" -m venv "$VENV"
+fi
+"$VENV/bin/python" -c 'import boto3, requests' 2>/dev/null || "$VENV/bin/python" -m pip install -q boto3 requests
+swift build -c release --product gust
+exec "$VENV/bin/python" Benchmarks/bench.py "$PWD/.build/release/gust"
