@@ -100,20 +100,30 @@ public struct MemoryLimiter: Sendable {
 final class MemoryCgroup: Sendable {
     let path: String
     let version: Int
+    /// The peak-usage file stays open: it is read after every invocation, and open/read/close
+    /// per invocation showed in the warm path's syscalls.
+    private let peakFD: Int32
 
     init(path: String, version: Int) {
         self.path = path
         self.version = version
+        peakFD = open("\(path)/\(version == 2 ? "memory.peak" : "memory.max_usage_in_bytes")", O_RDONLY | O_CLOEXEC)
+    }
+
+    deinit {
+        if peakFD >= 0 { close(peakFD) }
     }
 
     var procsFile: String { "\(path)/cgroup.procs" }
 
     /// The highest memory use seen, in MB.
     func peakMB() -> Int? {
-        let file = version == 2 ? "memory.peak" : "memory.max_usage_in_bytes"
-        guard let text = try? String(contentsOfFile: "\(path)/\(file)", encoding: .utf8),
-            let bytes = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        else { return nil }
+        guard peakFD >= 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { pread(peakFD, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return nil }
+        var bytes = 0
+        for byte in buffer[0..<count] where byte >= 0x30 && byte <= 0x39 { bytes = bytes * 10 + Int(byte - 0x30) }
         return (bytes + (1 << 20) - 1) >> 20
     }
 

@@ -62,7 +62,7 @@ struct SigV4Authorization {
         }
         var fields: [String: String] = [:]
         for component in header.dropFirst(prefix.count).split(separator: ",") {
-            let trimmed = component.trimmingCharacters(in: .whitespaces)
+            let trimmed = component.trimmingSpaces()
             guard let equals = trimmed.firstIndex(of: "=") else { continue }
             fields[String(trimmed[..<equals])] = String(trimmed[trimmed.index(after: equals)...])
         }
@@ -74,7 +74,7 @@ struct SigV4Authorization {
         let timestamp: String
         let date: Date
         if let amzDate = request.header("X-Amz-Date") {
-            guard let parsed = AmzDate.parse(amzDate.trimmingCharacters(in: .whitespaces)) else {
+            guard let parsed = AmzDate.parse(amzDate.trimmingSpaces()) else {
                 throw SigV4Error(
                     .incompleteSignature, "X-Amz-Date must be in the ISO8601 basic format yyyyMMdd'T'HHmmss'Z'.")
             }
@@ -151,7 +151,7 @@ struct SigV4Authorization {
     /// Host must be signed, as AWS requires; otherwise a signature could be replayed against
     /// another host that trusts the same key.
     private static func signedHeaders(_ text: String) throws(SigV4Error) -> [String] {
-        let names = text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let names = text.split(separator: ";").map { $0.trimmingSpaces().lowercased() }
         guard names.contains("host") else {
             throw SigV4Error(.incompleteSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
         }

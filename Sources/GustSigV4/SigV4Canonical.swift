@@ -151,7 +151,8 @@ enum SigV4Canonical {
     ) -> String {
         var block = ""
         for name in signedHeaders {
-            let values = headers.filter { $0.name.lowercased() == name }.map { normalizeHeaderValue($0.value) }
+            let values = headers.filter { $0.name.utf8.count == name.utf8.count && $0.name.lowercased() == name }
+                .map { normalizeHeaderValue($0.value) }
             block += name + ":" + values.joined(separator: ",") + "\n"
         }
         return block

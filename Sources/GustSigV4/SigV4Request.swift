@@ -46,7 +46,7 @@ public struct SigV4Request: Sendable {
     /// Every value of the header `name` (case-insensitive), in order of appearance.
     public func headerValues(_ name: String) -> [String] {
         let wanted = name.lowercased()
-        return headers.filter { $0.name.lowercased() == wanted }.map(\.value)
+        return headers.filter { $0.name.count == wanted.count && $0.name.lowercased() == wanted }.map(\.value)
     }
 
     /// The first value of the header `name` (case-insensitive).
@@ -57,5 +57,10 @@ public struct SigV4Request: Sendable {
     /// The hash of the bytes actually received (or as vouched for by the caller).
     var actualPayloadHash: String {
         payloadHash ?? SigV4Crypto.sha256Hex(body)
+    }
+
+    /// Hashes the body once for every later use.
+    mutating func resolvePayloadHash() {
+        if payloadHash == nil { payloadHash = SigV4Crypto.sha256Hex(body) }
     }
 }

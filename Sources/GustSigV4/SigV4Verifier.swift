@@ -15,6 +15,9 @@ public struct SigV4Verifier: Sendable {
     /// - Parameters:
     ///   - credentials: returns the secret key for an access key, nil when the key is unknown.
     ///   - maxClockSkew: how far the header form's signing time may be from now, either way.
+    /// Signing keys change once a day per key and scope; deriving one costs four HMACs.
+    private let keys = SigningKeyCache()
+
     public init(credentials: @escaping @Sendable (String) -> String?, maxClockSkew: TimeInterval = 900) {
         self.credentials = credentials
         self.maxClockSkew = maxClockSkew
@@ -26,6 +29,8 @@ public struct SigV4Verifier: Sendable {
     }
 
     private func check(_ request: SigV4Request, now: Date) throws(SigV4Error) -> SigV4Identity {
+        var request = request
+        request.resolvePayloadHash()
         let auth = try SigV4Authorization.parse(request)
         guard let secret = credentials(auth.accessKey) else {
             throw SigV4Error(.invalidAccessKey, "unknown access key \(auth.accessKey)")
@@ -38,8 +43,7 @@ public struct SigV4Verifier: Sendable {
         }
         try checkTime(auth, now: now)
 
-        let key = SigV4Crypto.signingKey(
-            secret: secret, date: auth.scopeDate, region: auth.region, service: auth.service)
+        let key = keys.key(secret: secret, date: auth.scopeDate, region: auth.region, service: auth.service)
         let scope = SigV4Canonical.scope(date: auth.scopeDate, region: auth.region, service: auth.service)
         let headerBlock = SigV4Canonical.canonicalHeaders(request.headers, signedHeaders: auth.signedHeaders)
         let payloads = payloadCandidates(auth, request)
@@ -112,7 +116,7 @@ public struct SigV4Verifier: Sendable {
         switch auth.form {
         case .header:
             return [
-                request.header("x-amz-content-sha256")?.trimmingCharacters(in: .whitespaces)
+                request.header("x-amz-content-sha256")?.trimmingSpaces()
                     ?? request.actualPayloadHash
             ]
         case .query:
