@@ -2,33 +2,41 @@ import Foundation
 import GustCore
 import GustRuntime
 import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
 
-/// One function process and the Runtime API conversation with it. The actor owns the process, its
-/// per-instance Runtime API listener, its log pipes and its cgroup; `RuntimeAPIStateMachine` decides.
-actor ProcessInstance: FunctionInstance {
-    nonisolated let id: String
+/// One function process and the Runtime API conversation with it. It owns the process, its
+/// per-instance Runtime API listener, its log pipes and its cgroup; `RuntimeAPIStateMachine`
+/// decides. State sits behind one lock rather than in an actor: the listener's NIO handler calls in
+/// synchronously from its event loop, so a warm invocation costs no hop between executors.
+final class ProcessInstance: FunctionInstance, Sendable {
+    let id: String
     let spec: InstanceSpec
     let configuration: ProcessRuntime.Configuration
     let logger: Logger
-
-    private var machine = RuntimeAPIStateMachine()
-    private var poller: CheckedContinuation<RuntimeEvent?, Never>?
-    private var inflight: Inflight?
-    private var process: Process?
-    private var server: RuntimeAPIServer?
-    private var logs: LogCollector?
-    private var readSources: [any DispatchSourceRead] = []
-    private var cgroup: MemoryCgroup?
+    private let eventLoop: any EventLoop
+    private let state = Mutex(State())
     private let startedAt = ContinuousClock.now
-    private var initDurationMs: Double?
-    private var initReported = false
-    private var killedForTimeout = false
-    private var stopped = false
 
-    struct Inflight {
+    private struct State {
+        var machine = RuntimeAPIStateMachine()
+        var poller: EventLoopPromise<RuntimeEvent?>?
+        var inflight: Inflight?
+        var process: ProcessHandle?
+        var listener: RuntimeAPIListener?
+        var logs: LogCollector?
+        var readSources: PipeSources?
+        var cgroup: MemoryCgroup?
+        var initDurationMs: Double?
+        var initReported = false
+        var stopped = false
+    }
+
+    private struct Inflight {
         var context: InvocationContext
         var continuation: CheckedContinuation<InstanceResult, Never>
-        var timer: Task<Void, Never>?
+        var timer: Scheduled<Void>?
     }
 
     init(spec: InstanceSpec, configuration: ProcessRuntime.Configuration, logger: Logger) {
@@ -38,23 +46,20 @@ actor ProcessInstance: FunctionInstance {
         var logger = logger
         logger[metadataKey: "instance"] = "\(spec.instanceID)"
         self.logger = logger
+        self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
     }
 
     // MARK: Start and stop
 
     func launch(command: [String], taskRoot: String, family: RuntimeFamily) async throws(GustError) {
-        let launchStart = ContinuousClock.now
-        let server = RuntimeAPIServer(instance: self, logger: logger)
-        let port: Int
-        do { port = try await server.start() } catch {
+        let listener: RuntimeAPIListener
+        do {
+            listener = try await RuntimeAPIListener.start(instance: self, eventLoop: eventLoop)
+        } catch {
             throw .internalError("cannot start the Runtime API listener: \(error)")
         }
-        self.server = server
-        logger.debug("runtime API listening", metadata: ["after": "\(ContinuousClock.now - launchStart)"])
-
         let function = spec.function
         let cgroup = configuration.memoryLimiter.makeCgroup(instanceID: id, limitMB: function.memoryMB)
-        self.cgroup = cgroup
         let sandboxed = configuration.sandbox.wrap(command, codeDirectory: spec.codeDirectory)
         let argv = configuration.memoryLimiter.wrap(
             sandboxed, cgroup: cgroup, limitMB: function.memoryMB, rlimitAllowed: family != .node)
@@ -63,30 +68,32 @@ actor ProcessInstance: FunctionInstance {
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: spec.codeDirectory)
-        process.environment = environment(runtimeAPI: "127.0.0.1:\(port)", taskRoot: taskRoot)
+        process.environment = environment(runtimeAPI: "127.0.0.1:\(listener.port)", taskRoot: taskRoot)
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
         process.terminationHandler = { [weak self] process in
-            let status = process.terminationStatus
-            let signaled = process.terminationReason == .uncaughtSignal
-            Task { await self?.processExited(status: status, signaled: signaled) }
+            self?.processExited(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal)
         }
-        let fds = [stdout.fileHandleForReading.fileDescriptor, stderr.fileHandleForReading.fileDescriptor]
+        let handles = [stdout.fileHandleForReading, stderr.fileHandleForReading]
+        let fds = handles.map(\.fileDescriptor)
         let logs = LogCollector(fds: fds)
-        self.logs = logs
+        state.withLock { state in
+            state.listener = listener
+            state.cgroup = cgroup
+            state.logs = logs
+        }
         do {
             try process.run()
         } catch {
-            await server.stop()
+            await listener.close()
             await cgroup?.remove()
             throw .internalError("cannot start \(argv[0]): \(error)")
         }
-        self.process = process
-        logger.debug("instance launched", metadata: ["listener_and_spawn": "\(ContinuousClock.now - launchStart)", "since_start": "\(ContinuousClock.now - startedAt)"])
-        for (fd, handle) in zip(fds, [stdout.fileHandleForReading, stderr.fileHandleForReading]) {
+        var sources: [any DispatchSourceRead] = []
+        for (fd, handle) in zip(fds, handles) {
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .global())
             source.setEventHandler {
                 if !logs.drain(fd) { source.cancel() }
@@ -94,7 +101,12 @@ actor ProcessInstance: FunctionInstance {
             // Keeps the FileHandle (and so the descriptor) alive until the source is done with it.
             source.setCancelHandler { _ = handle }
             source.resume()
-            readSources.append(source)
+            sources.append(source)
+        }
+        let handle = ProcessHandle(process)
+        state.withLock { state in
+            state.process = handle
+            state.readSources = PipeSources(sources)
         }
     }
 
@@ -127,73 +139,88 @@ actor ProcessInstance: FunctionInstance {
     }
 
     func stop() async {
-        guard !stopped else { return }
-        stopped = true
-        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        cgroup?.killAll()
-        if let poller {
-            self.poller = nil
-            poller.resume(returning: nil)
+        let taken = state.withLock { state -> (EventLoopPromise<RuntimeEvent?>?, Inflight?, RuntimeAPIListener?, MemoryCgroup?)? in
+            guard !state.stopped else { return nil }
+            state.stopped = true
+            defer {
+                state.poller = nil
+                state.inflight = nil
+                state.listener = nil
+            }
+            return (state.poller, state.inflight, state.listener, state.cgroup)
         }
+        guard let (poller, inflight, listener, cgroup) = taken else { return }
+        terminateProcess()
+        poller?.succeed(nil)
         if let inflight {
-            self.inflight = nil
             inflight.timer?.cancel()
             inflight.continuation.resume(
                 returning: .failure(.interrupted, type: "Runtime.Interrupted", message: "The instance was stopped"))
         }
-        await server?.stop()
-        server = nil
+        await listener?.close()
         await cgroup?.remove()
+    }
+
+    private func terminateProcess() {
+        let (pid, cgroup) = state.withLock { state in
+            (state.process?.runningPID ?? 0, state.cgroup)
+        }
+        if pid > 0 { kill(pid, SIGKILL) }
+        cgroup?.killAll()
     }
 
     // MARK: Invocations
 
     func invoke(_ invocation: InvocationContext) async -> InstanceResult {
-        guard !stopped else {
-            var refused = InstanceResult.failure(.crashed, type: "Runtime.ExitError", message: "RequestId: \(invocation.requestID) Error: the instance has stopped")
-            refused.notStarted = true
-            return refused
-        }
-        return await withCheckedContinuation { continuation in
-            switch machine.invokeRequested(requestID: invocation.requestID) {
-            case .reject:
+        await withCheckedContinuation { continuation in
+            var deliver: EventLoopPromise<RuntimeEvent?>?
+            let accepted = state.withLock { state -> Bool in
+                guard !state.stopped else { return false }
+                switch state.machine.invokeRequested(requestID: invocation.requestID) {
+                case .reject:
+                    return false
+                case .deliverToParkedPoller:
+                    deliver = state.poller
+                    state.poller = nil
+                    state.inflight = Inflight(
+                        context: invocation, continuation: continuation,
+                        timer: timer(invocation, seconds: invocation.timeoutSeconds))
+                case .holdUntilPolled:
+                    // Until the runtime polls, the allowance includes its init time.
+                    state.inflight = Inflight(
+                        context: invocation, continuation: continuation,
+                        timer: timer(invocation, seconds: invocation.timeoutSeconds + configuration.initTimeoutSeconds))
+                }
+                return true
+            }
+            guard accepted else {
                 var refused = InstanceResult.failure(
-                    .crashed, type: "Runtime.ExitError", message: "RequestId: \(invocation.requestID) Error: the instance is not available")
+                    .crashed, type: "Runtime.ExitError",
+                    message: "RequestId: \(invocation.requestID) Error: the instance is not available")
                 refused.notStarted = true
                 continuation.resume(returning: refused)
                 return
-            case .deliverToParkedPoller:
-                inflight = Inflight(context: invocation, continuation: continuation, timer: nil)
-                armTimer(invocation, allowance: Double(invocation.timeoutSeconds))
-                deliver(invocation)
-            case .holdUntilPolled:
-                inflight = Inflight(context: invocation, continuation: continuation, timer: nil)
-                // Until the runtime polls, the allowance includes its init time.
-                armTimer(invocation, allowance: Double(invocation.timeoutSeconds + configuration.initTimeoutSeconds))
             }
+            deliver?.succeed(RuntimeEvent(invocation))
         }
     }
 
-    private func armTimer(_ invocation: InvocationContext, allowance: Double) {
-        inflight?.timer?.cancel()
+    private func timer(_ invocation: InvocationContext, seconds: Int) -> Scheduled<Void> {
         let requestID = invocation.requestID
-        inflight?.timer = Task { [weak self] in
-            try? await Task.sleep(for: .seconds(allowance))
-            guard !Task.isCancelled else { return }
-            await self?.deadlinePassed(requestID: requestID)
+        return eventLoop.scheduleTask(in: .seconds(Int64(seconds))) { [weak self] in
+            self?.deadlinePassed(requestID: requestID)
         }
     }
 
-    private func deliver(_ invocation: InvocationContext) {
-        guard let poller else { return }
-        self.poller = nil
-        poller.resume(returning: RuntimeEvent(invocation))
-    }
-
-    private func deadlinePassed(requestID: String) async {
-        guard machine.deadlinePassed(requestID: requestID), let inflight, inflight.context.requestID == requestID else { return }
-        killedForTimeout = true
-        self.inflight = nil
+    private func deadlinePassed(requestID: String) {
+        let inflight = state.withLock { state -> Inflight? in
+            guard state.machine.deadlinePassed(requestID: requestID), state.inflight?.context.requestID == requestID else {
+                return nil
+            }
+            defer { state.inflight = nil }
+            return state.inflight
+        }
+        guard let inflight else { return }
         terminateProcess()
         var result = InstanceResult(
             outcome: .timeout,
@@ -203,51 +230,64 @@ actor ProcessInstance: FunctionInstance {
         inflight.continuation.resume(returning: result)
     }
 
-    private func terminateProcess() {
-        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        cgroup?.killAll()
-    }
-
     /// Attaches logs, init time and memory to a result.
     private func finish(_ result: inout InstanceResult, flushPartial: Bool = false) {
+        let (logs, cgroup, initMs) = state.withLock { state -> (LogCollector?, MemoryCgroup?, Double?) in
+            var initMs: Double?
+            if !state.initReported, let measured = state.initDurationMs {
+                state.initReported = true
+                initMs = measured
+            }
+            return (state.logs, state.cgroup, initMs)
+        }
         logs?.drainAll()
         result.logLines = logs?.take(flushPartial: flushPartial) ?? []
-        if !initReported, let initDurationMs {
-            initReported = true
-            result.initDurationMs = initDurationMs
-        }
+        result.initDurationMs = initMs
         result.maxMemoryUsedMB = cgroup?.peakMB()
     }
 
-    // MARK: Runtime API events (called by RuntimeAPIServer)
-
-    func next() async -> RuntimeEvent? {
-        switch machine.nextRequested() {
-        case .reject:
-            return nil
-        case .deliver(let requestID, let firstPoll):
-            if firstPoll { markInitialized() }
-            guard let inflight, inflight.context.requestID == requestID else { return nil }
-            armTimer(inflight.context, allowance: Double(inflight.context.timeoutSeconds))
-            return RuntimeEvent(inflight.context)
-        case .park(let firstPoll):
-            if firstPoll { markInitialized() }
-            return await withCheckedContinuation { continuation in
-                if let old = poller { old.resume(returning: nil) }
-                poller = continuation
-            }
-        }
+    private static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
     }
 
-    private func markInitialized() {
-        initDurationMs = Double((ContinuousClock.now - startedAt).components.attoseconds) / 1e15
-            + Double((ContinuousClock.now - startedAt).components.seconds) * 1000
+    // MARK: Runtime API events (called by the listener's handler on its event loop)
+
+    /// The runtime polls for its next event: answered now, or parked until an invocation arrives.
+    func next(_ promise: EventLoopPromise<RuntimeEvent?>) {
+        var answer: RuntimeEvent??
+        var displaced: EventLoopPromise<RuntimeEvent?>?
+        state.withLock { state in
+            let action = state.machine.nextRequested()
+            switch action {
+            case .reject:
+                answer = .some(nil)
+                return
+            case .deliver(_, let firstPoll), .park(let firstPoll):
+                if firstPoll { state.initDurationMs = Self.milliseconds(since: startedAt) }
+            }
+            if case .deliver(let requestID, _) = action, var inflight = state.inflight, inflight.context.requestID == requestID {
+                inflight.timer?.cancel()
+                inflight.timer = timer(inflight.context, seconds: inflight.context.timeoutSeconds)
+                state.inflight = inflight
+                answer = .some(RuntimeEvent(inflight.context))
+            } else {
+                displaced = state.poller
+                state.poller = promise
+            }
+        }
+        displaced?.succeed(nil)
+        if let answer { promise.succeed(answer) }
     }
 
     /// The runtime posted a result. Returns false for an unknown request id.
     func complete(requestID: String, payload: [UInt8], errorType: String?, isError: Bool) -> Bool {
-        guard case .complete = machine.resultPosted(requestID: requestID), let inflight else { return false }
-        self.inflight = nil
+        let inflight = state.withLock { state -> Inflight? in
+            guard case .complete = state.machine.resultPosted(requestID: requestID) else { return nil }
+            defer { state.inflight = nil }
+            return state.inflight
+        }
+        guard let inflight else { return false }
         inflight.timer?.cancel()
         var result: InstanceResult
         if isError {
@@ -262,11 +302,14 @@ actor ProcessInstance: FunctionInstance {
     }
 
     func initFailed(payload: [UInt8], errorType: String?) {
-        _ = machine.initErrorPosted()
-        if initDurationMs == nil { markInitialized() }
+        let inflight = state.withLock { state -> Inflight? in
+            _ = state.machine.initErrorPosted()
+            if state.initDurationMs == nil { state.initDurationMs = Self.milliseconds(since: startedAt) }
+            defer { state.inflight = nil }
+            return state.inflight
+        }
         terminateProcess()
         guard let inflight else { return }
-        self.inflight = nil
         inflight.timer?.cancel()
         let type = errorType ?? FunctionErrorDocument.errorType(in: payload) ?? "Runtime.InitError"
         var result = InstanceResult(outcome: .initError, payload: payload, errorType: type)
@@ -274,17 +317,20 @@ actor ProcessInstance: FunctionInstance {
         inflight.continuation.resume(returning: result)
     }
 
-    private func processExited(status: Int32, signaled: Bool) async {
-        _ = machine.processExited()
-        if let poller {
-            self.poller = nil
-            poller.resume(returning: nil)
+    /// Called on Foundation's process-monitoring thread.
+    private func processExited(status: Int32, signaled: Bool) {
+        let (poller, inflight, cgroup) = state.withLock { state in
+            _ = state.machine.processExited()
+            defer {
+                state.poller = nil
+                state.inflight = nil
+            }
+            return (state.poller, state.inflight, state.cgroup)
         }
+        poller?.succeed(nil)
         guard let inflight else { return }
-        self.inflight = nil
         inflight.timer?.cancel()
         let requestID = inflight.context.requestID
-        var result: InstanceResult
         // Under bubblewrap (or the cgroup's shell wrapper) a child killed by signal N shows as exit 128+N.
         var signaled = signaled
         var status = status
@@ -292,6 +338,7 @@ actor ProcessInstance: FunctionInstance {
             signaled = true
             status -= 128
         }
+        var result: InstanceResult
         if signaled && status == SIGKILL && (cgroup?.oomKilled() ?? false) {
             result = .failure(
                 .outOfMemory, type: "Runtime.OutOfMemory",
@@ -301,7 +348,7 @@ actor ProcessInstance: FunctionInstance {
             result = .failure(.crashed, type: "Runtime.ExitError", message: "RequestId: \(requestID) Error: Runtime exited with error: \(how)")
         }
         // Give the pipes a moment: the kernel may still hold the dying process's last output.
-        try? await Task.sleep(for: .milliseconds(5))
+        usleep(5000)
         finish(&result, flushPartial: true)
         inflight.continuation.resume(returning: result)
     }
@@ -332,4 +379,22 @@ struct RuntimeEvent: Sendable {
         functionARN = context.invokedFunctionARN
         clientContext = context.clientContext
     }
+}
+
+/// Keeps the `Process` alive for its termination handler and answers whether it still runs.
+/// `Process` is not `Sendable`, but these two reads are thread-safe in Foundation.
+final class ProcessHandle: @unchecked Sendable {
+    private let process: Process
+
+    init(_ process: Process) { self.process = process }
+
+    var runningPID: Int32 { process.isRunning ? process.processIdentifier : 0 }
+}
+
+/// Holds the pipes' dispatch sources for the instance's lifetime. Dispatch sources are thread-safe
+/// objects, though not marked `Sendable`.
+final class PipeSources: @unchecked Sendable {
+    let sources: [any DispatchSourceRead]
+
+    init(_ sources: [any DispatchSourceRead]) { self.sources = sources }
 }

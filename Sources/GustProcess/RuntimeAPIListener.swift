@@ -1,0 +1,170 @@
+import GustCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The Lambda Runtime API (`/2018-06-01/runtime/…`) for one instance, on its own loopback port so
+/// that unmodified runtime clients (awslambdaric, custom bootstraps) find it through
+/// `AWS_LAMBDA_RUNTIME_API` alone.
+///
+/// Plain SwiftNIO rather than a Hummingbird application: four fixed routes, and the handler calls
+/// the instance synchronously on the event loop, which keeps tasks and executor hops off the warm
+/// path (this listener serves two of the three HTTP exchanges of every invocation).
+final class RuntimeAPIListener: Sendable {
+    let channel: any Channel
+    let port: Int
+
+    private init(channel: any Channel) {
+        self.channel = channel
+        self.port = channel.localAddress?.port ?? 0
+    }
+
+    static func start(instance: ProcessInstance, eventLoop: any EventLoop) async throws -> RuntimeAPIListener {
+        let channel = try await ServerBootstrap(group: eventLoop)
+            .serverChannelOption(.backlog, value: 8)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(instance: instance))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        return RuntimeAPIListener(channel: channel)
+    }
+
+    func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Routes one connection's requests to the instance.
+final class RuntimeAPIHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// Lambda's limit for a synchronous response.
+    static let maxBodyBytes = 6 * 1024 * 1024
+    static let prefix = "/2018-06-01/runtime/"
+
+    private let instance: ProcessInstance
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var tooLarge = false
+
+    init(instance: ProcessInstance) {
+        self.instance = instance
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body = nil
+            tooLarge = false
+        case .body(var chunk):
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > Self.maxBodyBytes {
+                tooLarge = true
+            } else if body == nil {
+                body = chunk
+            } else {
+                body!.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            route(context: context, head: head, body: body.map { Array(buffer: $0) } ?? [])
+            body = nil
+        }
+    }
+
+    private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+        let keepAlive = head.isKeepAlive
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        guard path.hasPrefix(Self.prefix) else {
+            return respond(context, .notFound, error: "UnknownRoute", "No such Runtime API route", keepAlive: keepAlive)
+        }
+        let route = path.dropFirst(Self.prefix.count)
+        let errorType = head.headers.first(name: "Lambda-Runtime-Function-Error-Type")
+        if head.method == .GET, route == "invocation/next" {
+            let promise = context.eventLoop.makePromise(of: RuntimeEvent?.self)
+            instance.next(promise)
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+            promise.futureResult.whenSuccess { event in
+                let (handler, context) = bound.value
+                guard let event else {
+                    return handler.respond(context, .gone, error: "InstanceStopped", "The instance is stopping", keepAlive: false)
+                }
+                handler.deliver(context, event, keepAlive: keepAlive)
+            }
+            return
+        }
+        if head.method == .POST, route == "init/error" {
+            instance.initFailed(payload: body, errorType: errorType)
+            return accepted(context, keepAlive: keepAlive)
+        }
+        if head.method == .POST, route.hasPrefix("invocation/") {
+            let parts = route.split(separator: "/")
+            if parts.count == 3, parts[2] == "response" || parts[2] == "error" {
+                let requestID = String(parts[1])
+                if tooLarge {
+                    let message = "Response payload size exceeded maximum allowed payload size (\(Self.maxBodyBytes) bytes)."
+                    _ = instance.complete(
+                        requestID: requestID,
+                        payload: FunctionErrorDocument.make(type: "Function.ResponseSizeTooLarge", message: message),
+                        errorType: "Function.ResponseSizeTooLarge", isError: true)
+                    return respond(context, .payloadTooLarge, error: "RequestEntityTooLarge", message, keepAlive: keepAlive)
+                }
+                guard instance.complete(requestID: requestID, payload: body, errorType: errorType, isError: parts[2] == "error") else {
+                    return respond(context, .badRequest, error: "InvalidRequestID", "Invalid request ID", keepAlive: keepAlive)
+                }
+                return accepted(context, keepAlive: keepAlive)
+            }
+        }
+        respond(context, .notFound, error: "UnknownRoute", "No such Runtime API route", keepAlive: keepAlive)
+    }
+
+    private func deliver(_ context: ChannelHandlerContext, _ event: RuntimeEvent, keepAlive: Bool) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(8)
+        // awslambdaric crashes on a `next` answer without a content type.
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Lambda-Runtime-Aws-Request-Id", value: event.requestID)
+        headers.add(name: "Lambda-Runtime-Deadline-Ms", value: String(event.deadlineMs))
+        headers.add(name: "Lambda-Runtime-Invoked-Function-Arn", value: event.functionARN)
+        headers.add(name: "Lambda-Runtime-Trace-Id", value: "Root=1-\(String(event.deadlineMs / 1000, radix: 16))-\(event.requestID.prefix(8));Sampled=0")
+        if let clientContext = event.clientContext {
+            headers.add(name: "Lambda-Runtime-Client-Context", value: clientContext)
+        }
+        write(context, .ok, headers: headers, body: context.channel.allocator.buffer(bytes: event.payload), keepAlive: keepAlive)
+    }
+
+    private func accepted(_ context: ChannelHandlerContext, keepAlive: Bool) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        write(context, .accepted, headers: headers, body: context.channel.allocator.buffer(string: #"{"status":"OK"}"#), keepAlive: keepAlive)
+    }
+
+    private func respond(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, error: String, _ message: String, keepAlive: Bool) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        let document = FunctionErrorDocument.make(type: error, message: message)
+        write(context, status, headers: headers, body: context.channel.allocator.buffer(bytes: document), keepAlive: keepAlive)
+    }
+
+    private func write(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, keepAlive: Bool) {
+        var headers = headers
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
+                channel.close(promise: nil)
+            }
+        }
+    }
+}
