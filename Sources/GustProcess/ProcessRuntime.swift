@@ -71,7 +71,9 @@ public struct Interpreters: Sendable {
     }
 
     public static func resolve() -> Interpreters {
-        let python = run(["python3", "-c", "import sys; print(sys.executable)"])
+        // The base interpreter, not a virtual environment's: functions bring their own dependencies
+        // (as on Lambda), and a venv's `bin/python` may live where the sandbox does not show it.
+        let python = run(["python3", "-c", "import sys; print(getattr(sys, '_base_executable', '') or sys.executable)"])
         let node = run(["node", "-e", "process.stdout.write(process.execPath)"])
         return Interpreters(python: python, node: node)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Builds the bubblewrap command line an instance runs under: the host's root read-only, the code
 /// read-only at `/var/task`, a private `/tmp`, Gust's data directory replaced by an empty tmpfs (only
 /// the bootstraps are bound back, read-only), its own PID namespace, and death with its parent.
@@ -13,11 +15,18 @@ public struct Sandbox: Sendable, Equatable {
     public let mode: Mode
     public let dataDirectory: String
     public let bootstrapDirectory: String
+    /// Host directories bound back read-only after `/tmp` is replaced: interpreters installed
+    /// under `/tmp` (a checkout's tool directory, say) must stay runnable.
+    public let tmpExceptions: [String]
 
-    public init(mode: Mode, dataDirectory: String, bootstrapDirectory: String) {
+    public init(mode: Mode, dataDirectory: String, bootstrapDirectory: String, interpreters: [String] = []) {
         self.mode = mode
         self.dataDirectory = dataDirectory
         self.bootstrapDirectory = bootstrapDirectory
+        // An interpreter at PREFIX/bin/NAME needs PREFIX (its standard library lives beside bin/).
+        self.tmpExceptions = interpreters.filter { $0.hasPrefix("/tmp/") }.map {
+            URL(fileURLWithPath: $0).deletingLastPathComponent().deletingLastPathComponent().path
+        }
     }
 
     /// Where the function's code appears to the function.
@@ -33,6 +42,7 @@ public struct Sandbox: Sendable, Equatable {
             "--dev", "/dev",
             "--proc", "/proc",
             "--tmpfs", "/tmp",
+        ] + tmpExceptions.flatMap { ["--ro-bind", $0, $0] } + [
             // `/var` is replaced so that `/var/task` can be created on a read-only root.
             "--tmpfs", "/var",
             "--ro-bind-try", "/var/lib", "/var/lib",

@@ -42,7 +42,9 @@ public struct GustServer: Sendable {
 
         let interpreters = Interpreters.resolve()
         logger.info("interpreters", metadata: ["python": "\(interpreters.python ?? "missing")", "node": "\(interpreters.node ?? "missing")"])
-        let sandbox = Sandbox(mode: try sandboxMode(), dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory)
+        let sandbox = Sandbox(
+            mode: try sandboxMode(), dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory,
+            interpreters: [interpreters.python, interpreters.node].compactMap { $0 })
         let limiter = MemoryLimiter.detect(logger: logger)
         let processRuntime = ProcessRuntime(
             configuration: .init(interpreters: interpreters, sandbox: sandbox, memoryLimiter: limiter), logger: logger)

@@ -32,4 +32,13 @@ import Testing
         #expect(limited.contains(String((128 + 256) * 1024)))
         #expect(limited.last == "python3")
     }
+
+    @Test func interpretersUnderTmpStayVisible() {
+        let sandbox = Sandbox(
+            mode: .bubblewrap(path: "/usr/bin/bwrap"), dataDirectory: "/data", bootstrapDirectory: "/data/b",
+            interpreters: ["/tmp/tools/py/bin/python3", "/usr/bin/node"])
+        let joined = sandbox.wrap(["x"], codeDirectory: "/data/code/1").joined(separator: " ")
+        #expect(joined.contains("--tmpfs /tmp --ro-bind /tmp/tools/py /tmp/tools/py"))
+        #expect(!joined.contains("/usr/bin/node"))
+    }
 }
