@@ -101,6 +101,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict),
+        .executableTarget(
+            name: "gust-bench",
+            dependencies: [
+                "GustCore", "GustControl", "GustProcess", "GustScheduler", "GustStoreSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Sources/gust-bench",
+            swiftSettings: strict),
         .target(
             name: "GustTesting",
             dependencies: [

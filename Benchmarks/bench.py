@@ -164,11 +164,17 @@ def main():
                         Code={"ZipFile": zip_dir({"bootstrap": ((workdir / "bootstrap").read_bytes(), 0o755)})}),
     }
     results = {"date": datetime.date.today().isoformat(), "sandbox": sandbox}
+    for name, spec in functions.items():
+        (workdir / ("%s.zip" % name)).write_bytes(spec["Code"]["ZipFile"])
 
     # Baselines, measured now on this machine.
     results["python_start_ms"] = hyperfine("%s -c pass" % real_python())
     results["native_start_ms"] = hyperfine("%s --version" % (workdir / "bootstrap"))
     results["python_handler_loop_us"] = handler_loop_us(HERE / "functions/python-hello")
+
+    # Inside the scheduler: the same functions, no HTTP gateway and no SigV4.
+    bench = Path(gust).with_name("gust-bench")
+    results["scheduler"] = json.loads(subprocess.run([str(bench), str(workdir)], check=True, capture_output=True, text=True).stdout)
 
     server = Server(gust, sandbox)
     try:
@@ -217,6 +223,7 @@ def write_markdown(r, gust):
             cpu = line.split(":", 1)[1].strip()
             break
     py, c = r["py-hello"], r["c-hello"]
+    sp, sc = r["scheduler"]["py-hello"], r["scheduler"]["c-hello"]
     loop_ms = r["python_handler_loop_us"] / 1000
     lines = [
         "## %s — core: cold start and warm invoke (process runtimes)" % r["date"],
@@ -245,6 +252,22 @@ def write_markdown(r, gust):
         "| warm, 4 clients: p50 / p99 | %.3f / %.3f ms | %.3f / %.3f ms |" % (
             py["warm_4"]["p50_ms"], py["warm_4"]["p99_ms"], c["warm_4"]["p50_ms"], c["warm_4"]["p99_ms"]),
         "| warm, 4 clients: throughput | %.0f req/s | %.0f req/s |" % (py["warm_4"]["rps"], c["warm_4"]["rps"]),
+        "",
+        "Inside the scheduler (`gust-bench`: `Scheduler.invoke` called directly, no HTTP gateway, no SigV4;",
+        "same functions, same sandbox and memory limits):",
+        "",
+        "| measurement | py-hello | c-hello |",
+        "|---|---|---|",
+        "| cold, first invoke after deploy | %.1f ms | %.1f ms |" % (sp["cold_after_deploy_ms"], sc["cold_after_deploy_ms"]),
+        "| cold minus baseline start | %+.1f ms | %+.1f ms |" % (
+            sp["cold_after_deploy_ms"] - r["python_start_ms"], sc["cold_after_deploy_ms"] - r["native_start_ms"]),
+        "| warm, 1 caller: p50 / p99 | %.0f / %.0f µs | %.0f / %.0f µs |" % (
+            sp["warm_1"]["p50_ms"] * 1000, sp["warm_1"]["p99_ms"] * 1000, sc["warm_1"]["p50_ms"] * 1000, sc["warm_1"]["p99_ms"] * 1000),
+        "| warm, 1 caller: added p50 over the handler loop | %.0f µs | %.0f µs |" % (
+            (sp["warm_1"]["p50_ms"] - loop_ms) * 1000, sc["warm_1"]["p50_ms"] * 1000),
+        "| warm, 4 callers: p50 / p99, throughput | %.0f / %.0f µs, %.0f/s | %.0f / %.0f µs, %.0f/s |" % (
+            sp["warm_4"]["p50_ms"] * 1000, sp["warm_4"]["p99_ms"] * 1000, sp["warm_4"]["rps"],
+            sc["warm_4"]["p50_ms"] * 1000, sc["warm_4"]["p99_ms"] * 1000, sc["warm_4"]["rps"]),
         "",
     ]
     path = ROOT / "BENCHMARKS.md"

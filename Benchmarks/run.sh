@@ -18,4 +18,5 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -c 'import boto3, requests' 2>/dev/null || "$VENV/bin/python" -m pip install -q boto3 requests
 swift build -c release --product gust
+swift build -c release --product gust-bench
 exec "$VENV/bin/python" Benchmarks/bench.py "$PWD/.build/release/gust"
