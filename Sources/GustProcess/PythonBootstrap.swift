@@ -49,21 +49,6 @@ class RuntimeAPI:
             self.sock.close()
         self.sock, self.buffer = None, b""
 
-    def send(self, method, path, body=None, headers=None):
-        """Sends a request without reading its response (HTTP/1.1 pipelining)."""
-        if self.sock is None:
-            self.sock = socket.create_connection(self.address)
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.sendall(self.encode(method, path, body, headers))
-
-    def encode(self, method, path, body, headers):
-        head = "%s %s%s HTTP/1.1\r\n%s" % (method, API, path, self.host_header)
-        for name, value in (headers or {}).items():
-            head += "%s: %s\r\n" % (name, value)
-        if body is not None:
-            head += "Content-Length: %d\r\n" % len(body)
-        return (head + "\r\n").encode("latin-1") + (body or b"")
-
     def request(self, method, path, body=None, headers=None):
         head = "%s %s%s HTTP/1.1\r\n%s" % (method, API, path, self.host_header)
         for name, value in (headers or {}).items():
@@ -268,12 +253,8 @@ def run():
     if "logging" in sys.modules:
         install_log_handler()
 
-    next_sent = False
     while True:
-        if not next_sent:
-            api.send("GET", "/invocation/next")
-        next_sent = False
-        resp, body = api.read_response()
+        resp, body = api.request("GET", "/invocation/next")
         if resp.status == 410:  # Gust is stopping this instance
             sys.exit(0)
         if resp.status != 200:
@@ -308,15 +289,9 @@ def run():
             except (TypeError, ValueError, UnicodeDecodeError) as e:
                 error = ("Runtime.MarshalError", "Unable to marshal response: %s" % e, [])
         if error is None:
-            # The next poll goes out with the response, before the response's 202 is read: one
-            # wake-up less per invocation. Gust records an oversized response (413) itself.
-            api.send("POST", "/invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
-            if not exit_after:
-                api.send("GET", "/invocation/next")
-                next_sent = True
-            resp, _ = api.read_response()
+            resp, _ = api.post("/invocation/%s/response" % request_id, payload)
             if resp.status == 413:
-                log_error("Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size.", [])
+                error = ("Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size.", [])
         if error is not None:
             error_type, message, frames = error
             log_error(error_type, message, frames)
