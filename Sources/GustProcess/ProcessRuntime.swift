@@ -40,7 +40,9 @@ public struct ProcessRuntime: FunctionRuntime {
             guard let python = configuration.interpreters.python else {
                 throw .internalError("python3 is not installed on this Gust node")
             }
-            command = [python, "-u", "\(configuration.sandbox.bootstrapDirectory)/\(PythonBootstrap.fileName)"]
+            // -S: the bootstrap sets up site-packages itself, without `site`'s .pth processing
+            // (which can cost more than the rest of interpreter start together).
+            command = [python, "-u", "-S", "\(configuration.sandbox.bootstrapDirectory)/\(PythonBootstrap.fileName)"]
         case .node:
             guard let node = configuration.interpreters.node else {
                 throw .internalError("node is not installed on this Gust node")

@@ -8,11 +8,57 @@ enum PythonBootstrap {
     static let source = #"""
 # Gust Python bootstrap: speaks the AWS Lambda Runtime API on behalf of a
 # `def handler(event, context)` function. Standard library only.
-import json
 import os
-import socket
 import sys
 import time
+
+# Only C modules below: `socket` and `json` pull in `enum` and `re`, which cost more start-up time
+# than everything else in this file (Gust runs Python with -S for the same reason; see below).
+import _json
+import _socket
+
+# -S skips `site`, whose .pth processing can dominate interpreter start. The interpreter's own
+# site-packages stay importable, after the task root (as on Lambda); .pth files are not processed.
+for _prefix in dict.fromkeys((sys.prefix, sys.base_prefix)):
+    _site = os.path.join(_prefix, sys.platlibdir, "python%d.%d" % sys.version_info[:2], "site-packages")
+    if os.path.isdir(_site) and _site not in sys.path:
+        sys.path.append(_site)
+
+
+class _DecodeContext:
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}.__getitem__
+    memo = {}
+
+
+_scan_once = _json.make_scanner(_DecodeContext())
+_WHITESPACE = " \t\n\r"
+
+
+def json_loads(data):
+    """json.loads for the event, on the C scanner json itself uses."""
+    text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+    start = len(text) - len(text.lstrip(_WHITESPACE))
+    try:
+        value, end = _scan_once(text, start)
+    except StopIteration as e:
+        raise ValueError("Expecting value: char %d" % e.value) from None
+    if text[end:].strip(_WHITESPACE):
+        raise ValueError("Extra data: char %d" % end)
+    return value
+
+
+def json_dumps(value, default=None):
+    """json.dumps with its default separators, on the C encoder json itself uses."""
+    def fail(o):
+        raise TypeError("Object of type %s is not JSON serializable" % type(o).__name__)
+
+    encode = _json.make_encoder({}, default or fail, _json.encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    return "".join(encode(value, 0))
 
 API = "/2018-06-01/runtime"
 
@@ -59,8 +105,9 @@ class RuntimeAPI:
         for attempt in (0, 1):
             try:
                 if self.sock is None:
-                    self.sock = socket.create_connection(self.address)
-                    self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    self.sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+                    self.sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+                    self.sock.connect(self.address)
                 self.sock.sendall(data)
                 return self.read_response()
             except OSError:
@@ -141,8 +188,8 @@ class LambdaContext:
         self._deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
         cc = headers.get("Lambda-Runtime-Client-Context")
         ci = headers.get("Lambda-Runtime-Cognito-Identity")
-        self.client_context = ClientContext(json.loads(cc)) if cc else None
-        self.identity = CognitoIdentity(json.loads(ci)) if ci else None
+        self.client_context = ClientContext(json_loads(cc)) if cc else None
+        self.identity = CognitoIdentity(json_loads(ci)) if ci else None
 
     def get_remaining_time_in_millis(self):
         return max(int(self._deadline_ms - time.time() * 1000), 0)
@@ -156,7 +203,7 @@ def error_body(error_type, message, frames=(), request_id=None):
     body = {"errorMessage": message, "errorType": error_type, "stackTrace": list(frames)}
     if request_id:
         body["requestId"] = request_id
-    return json.dumps(body).encode()
+    return json_dumps(body).encode()
 
 
 def user_frames(tb):
@@ -205,7 +252,7 @@ def json_default(value):
 def serialize(result):
     if isinstance(result, (bytes, bytearray)):
         result = bytes(result).decode("utf-8")
-    return json.dumps(result, default=json_default).encode("utf-8")
+    return json_dumps(result, default=json_default).encode("utf-8")
 
 
 def install_log_handler():
@@ -272,7 +319,7 @@ def run():
         error = None
         exit_after = False
         try:
-            event = json.loads(body) if body.strip() else {}
+            event = json_loads(body) if body.strip() else {}
         except ValueError as e:
             error = ("Runtime.UnmarshalError", "Unable to unmarshal input: %s" % e, [])
         if error is None:
