@@ -52,6 +52,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
     // MARK: Start and stop
 
     func launch(command: [String], taskRoot: String, family: RuntimeFamily) async throws(GustError) {
+        let launchStart = ContinuousClock.now
         let listener: RuntimeAPIListener
         do {
             listener = try await RuntimeAPIListener.start(instance: self, eventLoop: eventLoop)
@@ -92,6 +93,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
             await cgroup?.remove()
             throw .internalError("cannot start \(argv[0]): \(error)")
         }
+        logger.debug("spawned", metadata: ["after_ms": "\(Self.milliseconds(since: launchStart))"])
         var sources: [any DispatchSourceRead] = []
         for (fd, handle) in zip(fds, handles) {
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .global())
@@ -264,7 +266,10 @@ final class ProcessInstance: FunctionInstance, Sendable {
                 answer = .some(nil)
                 return
             case .deliver(_, let firstPoll), .park(let firstPoll):
-                if firstPoll { state.initDurationMs = Self.milliseconds(since: startedAt) }
+                if firstPoll {
+                    state.initDurationMs = Self.milliseconds(since: startedAt)
+                    logger.debug("first poll", metadata: ["after_ms": "\(state.initDurationMs ?? 0)"])
+                }
             }
             if case .deliver(let requestID, _) = action, var inflight = state.inflight, inflight.context.requestID == requestID {
                 inflight.timer?.cancel()
