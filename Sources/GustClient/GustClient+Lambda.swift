@@ -62,9 +62,10 @@ extension GustClient {
         return reply
     }
 
-    public func logs(_ name: String, since: Double?) async throws -> (text: String, next: Double) {
-        let query = since.map { [("since", String($0))] } ?? []
+    /// Log text after `token` (or the newest records), and the token to continue from.
+    public func logs(_ name: String, after token: String?) async throws -> (text: String, next: String?) {
+        let query = token.map { [("after", $0)] } ?? []
         let json = try await call("GET", "/gust/v1/functions/\(Self.encode(name))/logs", query: query).json ?? [:]
-        return (json["Logs"] as? String ?? "", json["NextSince"] as? Double ?? since ?? 0)
+        return (json["Logs"] as? String ?? "", json["NextToken"] as? String ?? token)
     }
 }

@@ -59,13 +59,13 @@ struct Logs: AsyncParsableCommand {
     func run() async throws {
         try await runReporting {
             let client = try options.client()
-            var since: Double?
+            var token: String?
             repeat {
-                let (text, next) = try await client.logs(name, since: since)
+                let (text, next) = try await client.logs(name, after: token)
                 if !text.isEmpty {
                     FileHandle.standardOutput.write(Data(text.utf8))
                 }
-                since = next
+                token = next
                 if follow { try await Task.sleep(for: .seconds(1)) }
             } while follow
         }

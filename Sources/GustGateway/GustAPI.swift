@@ -18,12 +18,17 @@ struct GustAPI: Sendable {
         }
         router.get("/gust/v1/functions/:name/logs") { request, context in
             let name = try name(context)
-            let records = try await records(request, function: name)
-            // Oldest first, as a log reads.
-            let text = records.reversed().map(\.logs).joined()
+            guard try await functions.latest(name) != nil else {
+                throw GustError.notFound("Function not found: \(FunctionName.arn(name))")
+            }
+            let after = request.uri.queryParameters.get("after").map { Int64($0) }
+            if let after, after == nil { throw GustError.invalid("after must be a position returned as NextToken") }
+            await recorder.flush()
+            let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100
+            let records = try await log.recordsInOrder(function: name, afterID: after ?? nil, limit: limit)
             return try LambdaWire.json([
-                "FunctionName": name, "Logs": text,
-                "NextSince": records.first.map { $0.startTime.timeIntervalSince1970 } ?? (since(request) ?? 0),
+                "FunctionName": name, "Logs": records.map(\.record.logs).joined(),
+                "NextToken": String(records.last?.id ?? (after ?? nil) ?? 0),
             ])
         }
     }
@@ -34,8 +39,10 @@ struct GustAPI: Sendable {
         return raw
     }
 
-    private func since(_ request: Request) -> Double? {
-        request.uri.queryParameters.get("since").flatMap { Double($0) }
+    private func since(_ request: Request) throws -> Double? {
+        guard let raw = request.uri.queryParameters.get("since") else { return nil }
+        guard let value = Double(raw), value.isFinite else { throw GustError.invalid("since must be a number of seconds since 1970") }
+        return value
     }
 
     private func records(_ request: Request, function: String?) async throws -> [InvocationRecord] {
@@ -45,7 +52,7 @@ struct GustAPI: Sendable {
         await recorder.flush()
         let limit = min(request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100, 1000)
         return try await log.invocations(
-            function: function, since: since(request).map { Date(timeIntervalSince1970: $0) }, limit: limit)
+            function: function, since: try since(request).map { Date(timeIntervalSince1970: $0) }, limit: limit)
     }
 
     private func invocations(_ request: Request, function: String?) async throws -> Response {

@@ -14,16 +14,18 @@ struct SigV4Middleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if publicPaths.contains(request.uri.path) { return try await next(request, context) }
         var request = request
+        var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+        // HTTP/1 `Host` arrives as the `:authority` pseudo-header; clients sign it as `host`.
+        if let authority = request.head.authority {
+            headers.append((name: "host", value: authority))
+        }
+        let unsigned = SigV4Request(method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query, headers: headers)
+        if let error = verifier.preflight(unsigned) { throw error }
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodyBytes)
         } catch {
             throw GustError(.requestTooLarge, "Request must be smaller than \(maxBodyBytes) bytes for the operation")
-        }
-        var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
-        // HTTP/1 `Host` arrives as the `:authority` pseudo-header; clients sign it as `host`.
-        if let authority = request.head.authority {
-            headers.append((name: "host", value: authority))
         }
         let signed = SigV4Request(
             method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query,

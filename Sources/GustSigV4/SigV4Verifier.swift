@@ -28,6 +28,24 @@ public struct SigV4Verifier: Sendable {
         Result { () throws(SigV4Error) -> SigV4Identity in try check(request, now: now) }
     }
 
+    /// What can be checked before the body is read: the authorization is well formed, the key is
+    /// known and the time is within bounds. A server calls this first so that a client without a
+    /// valid key cannot make it buffer a large body.
+    public func preflight(_ request: SigV4Request, now: Date = Date()) -> SigV4Error? {
+        do throws(SigV4Error) {
+            var headersOnly = request
+            headersOnly.payloadHash = SigV4Canonical.unsignedPayload
+            let auth = try SigV4Authorization.parse(headersOnly)
+            guard credentials(auth.accessKey) != nil else {
+                throw SigV4Error(.invalidAccessKey, "unknown access key \(auth.accessKey)")
+            }
+            try checkTime(auth, now: now)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     private func check(_ request: SigV4Request, now: Date) throws(SigV4Error) -> SigV4Identity {
         var request = request
         request.resolvePayloadHash()

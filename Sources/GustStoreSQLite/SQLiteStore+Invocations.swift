@@ -35,6 +35,22 @@ extension SQLiteStore: InvocationLog {
         }
     }
 
+    public func recordsInOrder(function: String, afterID: Int64?, limit: Int) async throws(GustError) -> [(id: Int64, record: InvocationRecord)] {
+        let limit = min(max(limit, 1), 1000)
+        let rows: [(Int64, String)] = try await read { db in
+            let sql = afterID == nil
+                ? "SELECT id, record FROM (SELECT id, record FROM invocations WHERE function = ? ORDER BY id DESC LIMIT ?) ORDER BY id"
+                : "SELECT id, record FROM invocations WHERE function = ? AND id > ? ORDER BY id LIMIT ?"
+            let arguments: StatementArguments = afterID.map { [function, $0, limit] } ?? [function, limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { ($0["id"], $0["record"]) }
+        }
+        do {
+            return try rows.map { (id: $0.0, record: try Self.decode(InvocationRecord.self, $0.1)) }
+        } catch {
+            throw .internalError("cannot decode invocation record: \(error)")
+        }
+    }
+
     public func prune(olderThan: Date, keepPerFunction: Int) async throws(GustError) -> Int {
         try await write { db in
             try db.execute(

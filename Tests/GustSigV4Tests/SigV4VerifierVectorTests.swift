@@ -176,4 +176,19 @@ struct SigV4VerifierVectorTests {
             return
         }
     }
+
+    @Test func preflightRejectsUnknownKeysWithoutTheBody() {
+        let verifier = SigV4Verifier(credentials: { $0 == "AK" ? "secret" : nil })
+        let signer = SigV4Signer(accessKey: "AK", secretKey: "secret", region: "us-east-1", service: "lambda")
+        let url = URL(string: "http://127.0.0.1:9000/2015-03-31/functions/f/invocations")!
+        let signed = signer.sign(method: "POST", url: url, body: Array("{}".utf8))
+        var headers = signed.map { (name: $0.key, value: $0.value) }
+        headers.append((name: "Host", value: "127.0.0.1:9000"))
+        let good = SigV4Request(method: "POST", rawPath: url.path, headers: headers)
+        #expect(verifier.preflight(good) == nil)
+        let stranger = SigV4Verifier(credentials: { _ in nil })
+        #expect(stranger.preflight(good)?.code == .invalidAccessKey)
+        let unsigned = SigV4Request(method: "POST", rawPath: url.path, headers: [(name: "Host", value: "h")])
+        #expect(verifier.preflight(unsigned)?.code == .missingAuthentication)
+    }
 }

@@ -102,4 +102,23 @@ import Testing
         #expect(removed == 2)
         #expect(try await store.invocations(function: "f", since: nil, limit: 10).map(\.requestID) == ["r3", "r2"])
     }
+
+    @Test func recordsPageInStorageOrder() async throws {
+        func record(_ id: String, started: Date) -> InvocationRecord {
+            InvocationRecord(
+                requestID: id, functionName: "p", version: "$LATEST", source: "api", mode: .sync, outcome: .success,
+                errorType: nil, startTime: started, initDurationMs: nil, durationMs: 1, billedDurationMs: 1,
+                memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, logs: "\(id)\n")
+        }
+        let now = Date()
+        try await store.record([record("a", started: now)])
+        let first = try await store.recordsInOrder(function: "p", afterID: nil, limit: 10)
+        #expect(first.map(\.record.requestID) == ["a"])
+        // Started earlier, finished (stored) later: still after the reader's position.
+        try await store.record([record("b", started: now.addingTimeInterval(-5)), record("c", started: now)])
+        let next = try await store.recordsInOrder(function: "p", afterID: first.last?.id, limit: 10)
+        #expect(next.map(\.record.requestID) == ["b", "c"])
+        let newest = try await store.recordsInOrder(function: "p", afterID: nil, limit: 2)
+        #expect(newest.map(\.record.requestID) == ["b", "c"])
+    }
 }
