@@ -42,7 +42,7 @@ public struct ProcessRuntime: FunctionRuntime {
             }
             // -S: the bootstrap sets up site-packages itself, without `site`'s .pth processing
             // (which can cost more than the rest of interpreter start together).
-            command = [python, "-u", "-S", "\(configuration.sandbox.bootstrapDirectory)/\(PythonBootstrap.fileName)"]
+            command = Bootstraps.pythonCommand(python: python, directory: configuration.sandbox.bootstrapDirectory)
         case .node:
             guard let node = configuration.interpreters.node else {
                 throw .internalError("node is not installed on this Gust node")

@@ -1,9 +1,11 @@
 /// The Python bootstrap Gust runs as `<python> -u bootstrap.py` for `python3.x` functions.
 /// It speaks the Lambda Runtime API and calls `def handler(event, context)` (standard library only).
 ///
-/// Gust writes `source` to `fileName` in its data directory at startup.
+/// Gust writes `source` to `fileName` in its data directory at startup and compiles it there, so
+/// that no instance pays for compiling it (it is imported as a module, not run as a script).
 enum PythonBootstrap {
-    static let fileName = "bootstrap.py"
+    static let moduleName = "gust_bootstrap"
+    static let fileName = "\(moduleName).py"
 
     static let source = #"""
 # Gust Python bootstrap: speaks the AWS Lambda Runtime API on behalf of a

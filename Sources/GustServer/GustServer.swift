@@ -31,9 +31,9 @@ public struct GustServer: Sendable {
         let dataDirectory = URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path
         let bootstrapDirectory = "\(dataDirectory)/runtime/bootstraps"
         do {
-            try Bootstraps.install(into: bootstrapDirectory)
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         } catch {
-            throw GustError.internalError("cannot prepare data directory \(dataDirectory): \(error)")
+            throw GustError.internalError("cannot create data directory \(dataDirectory): \(error)")
         }
 
         let credentials = try resolveCredentials(dataDirectory)
@@ -41,6 +41,11 @@ public struct GustServer: Sendable {
         let code = try CodeStore(root: "\(dataDirectory)/code")
 
         let interpreters = Interpreters.resolve()
+        do {
+            try Bootstraps.install(into: bootstrapDirectory, python: interpreters.python)
+        } catch {
+            throw GustError.internalError("cannot prepare data directory \(dataDirectory): \(error)")
+        }
         logger.info("interpreters", metadata: ["python": "\(interpreters.python ?? "missing")", "node": "\(interpreters.node ?? "missing")"])
         let sandbox = Sandbox(
             mode: try sandboxMode(), dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory,

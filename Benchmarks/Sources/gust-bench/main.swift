@@ -29,13 +29,13 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 let zipDirectory = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
 let data = NSTemporaryDirectory() + "gust-bench-\(UUID().uuidString)"
 try FileManager.default.createDirectory(atPath: data + "/bootstraps", withIntermediateDirectories: true)
-try Bootstraps.install(into: data + "/bootstraps")
 var logger = Logger(label: "gust-bench")
 logger.logLevel = .error
 
 let store = try SQLiteStore(path: data + "/gust.sqlite")
 let code = try CodeStore(root: data + "/code")
 let interpreters = Interpreters.resolve()
+try Bootstraps.install(into: data + "/bootstraps", python: interpreters.python)
 let bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].first { FileManager.default.isExecutableFile(atPath: $0) }
 let sandbox = Sandbox(
     mode: bwrap.map { .bubblewrap(path: $0) } ?? .none, dataDirectory: data, bootstrapDirectory: data + "/bootstraps",
