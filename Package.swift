@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "gust-bench",
             dependencies: [
-                "GustCore", "GustControl", "GustProcess", "GustScheduler", "GustStoreSQLite",
+                "GustCore", "GustControl", "GustProcess", "GustScheduler", "GustSigV4", "GustStoreSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -10,6 +10,7 @@ import GustControl
 import GustCore
 import GustProcess
 import GustScheduler
+import GustSigV4
 import GustStoreSQLite
 import Logging
 import NIOCore
@@ -24,6 +25,25 @@ func milliseconds(_ duration: Duration) -> Double {
 func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()
     return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+}
+
+/// The cost of verifying one Lambda Invoke's signature (the gateway does it for every request).
+func sigV4VerifyMicroseconds() -> Double {
+    let signer = SigV4Signer(accessKey: "AK", secretKey: "secret", region: "us-east-1", service: "lambda")
+    let verifier = SigV4Verifier(credentials: { $0 == "AK" ? "secret" : nil })
+    let url = URL(string: "http://127.0.0.1:9000/2015-03-31/functions/py-hello/invocations")!
+    let body = Array(#"{"name":"bench"}"#.utf8)
+    var headers = signer.sign(method: "POST", url: url, headers: ["Content-Type": "application/json"], body: body)
+        .map { (name: $0.key, value: $0.value) }
+    headers += [(name: "Host", value: "127.0.0.1:9000"), (name: "Content-Type", value: "application/json"),
+                (name: "User-Agent", value: "bench"), (name: "Content-Length", value: "16")]
+    let request = SigV4Request(method: "POST", rawPath: url.path, headers: headers, body: body)
+    let count = 20000
+    let start = ContinuousClock.now
+    for _ in 0..<count {
+        guard case .success = verifier.verify(request) else { fatalError("signature did not verify") }
+    }
+    return milliseconds(ContinuousClock.now - start) * 1000 / Double(count)
 }
 
 let zipDirectory = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
@@ -50,7 +70,7 @@ let scheduler = Scheduler(
     codeDirectory: { code.directory(for: $0.codeID) }, settings: SchedulerSettings(), logger: logger)
 let functions = FunctionService(store: store, code: code, scheduler: scheduler)
 
-var results: [String: Any] = ["sandbox": bwrap == nil ? "none" : "bwrap"]
+var results: [String: Any] = ["sandbox": bwrap == nil ? "none" : "bwrap", "sigv4_verify_us": sigV4VerifyMicroseconds()]
 for (name, runtimeName) in [("py-hello", "python3.11"), ("c-hello", "provided.al2023")] {
     let zip = Array(try Data(contentsOf: URL(fileURLWithPath: "\(zipDirectory)/\(name).zip")))
     _ = try await functions.create(CreateFunctionInput(name: name, runtime: runtimeName, handler: "app.handler", zip: zip))
