@@ -2,22 +2,32 @@ import Foundation
 import GustCore
 import GustRuntime
 import Logging
+import Synchronization
 
 /// The instances of one function version. Runs `PoolStateMachine`'s decisions: starts instances,
 /// parks requests over the cap, hands freed instances to waiters, stops what died or aged out.
-actor InstancePool {
-    nonisolated let function: FunctionConfiguration
+/// State sits behind one lock rather than in an actor: taking and returning a warm instance are
+/// then plain calls, not two hops onto an actor's executor per invocation.
+final class InstancePool: Sendable {
+    let function: FunctionConfiguration
     let runtime: any FunctionRuntime
     let codeDirectory: String
     let logger: Logger
-    private var machine: PoolStateMachine
-    private var instances: [String: any FunctionInstance] = [:]
-    private var waiting: [Int: CheckedContinuation<Admission, Never>] = [:]
-    private var stopping: [Task<Void, Never>] = []
-    private var nextWaiter = 0
-    private(set) var retired = false
+    private let state: Mutex<State>
 
-    enum Admission {
+    private struct State {
+        var machine: PoolStateMachine
+        var instances: [String: any FunctionInstance] = [:]
+        var waiting: [Int: CheckedContinuation<Admission, Never>] = [:]
+        /// Admissions decided before their waiter registered its continuation (the decision to
+        /// wait and the registration take the lock separately).
+        var early: [Int: Admission] = [:]
+        var stopping: [Task<Void, Never>] = []
+        var nextWaiter = 0
+        var retired = false
+    }
+
+    enum Admission: Sendable {
         case granted(PoolStateMachine.Grant)
         case throttled
         /// The pool was retired while the request waited: resolve the function again.
@@ -33,7 +43,7 @@ actor InstancePool {
         self.codeDirectory = codeDirectory
         self.logger = logger
         let prefix = "\(function.name)-\(function.version == FunctionConfiguration.latest ? "latest" : function.version)-\(function.revisionID.prefix(8))"
-        self.machine = PoolStateMachine(maxInstances: maxInstances, maxWaiters: maxWaiters, idPrefix: prefix)
+        state = Mutex(State(machine: PoolStateMachine(maxInstances: maxInstances, maxWaiters: maxWaiters, idPrefix: prefix)))
     }
 
     struct Execution: Sendable {
@@ -53,114 +63,178 @@ actor InstancePool {
                 release(instance.id, survives: false)
                 continue
             }
+            let retired = state.withLock { $0.retired }
             release(instance.id, survives: result.outcome.instanceSurvives && !retired)
             return Execution(result: result, instanceID: instance.id)
         }
         throw GustError.internalError("no instance of \(function.name) could take the invocation")
     }
 
+    private enum Decision {
+        case ready(any FunctionInstance)
+        case start(String)
+        case wait(Int)
+        case throttled
+        case retired
+        case vanished(String)
+    }
+
     private func acquire() async throws -> any FunctionInstance {
-        guard !retired else { throw Retired() }
-        nextWaiter += 1
-        let waiter = nextWaiter
-        let grant: PoolStateMachine.Grant
-        switch machine.acquire(waiter: waiter) {
-        case .proceed(let granted):
-            grant = granted
-        case .throttle:
+        let decision = state.withLock { state -> Decision in
+            guard !state.retired else { return .retired }
+            state.nextWaiter += 1
+            let waiter = state.nextWaiter
+            switch state.machine.acquire(waiter: waiter) {
+            case .proceed(.use(let id)):
+                guard let instance = state.instances[id] else { return .vanished(id) }
+                return .ready(instance)
+            case .proceed(.start(let id)):
+                return .start(id)
+            case .throttle:
+                return .throttled
+            case .wait:
+                return .wait(waiter)
+            }
+        }
+        switch decision {
+        case .ready(let instance):
+            return instance
+        case .start(let id):
+            return try await start(id)
+        case .throttled:
             throw GustError(.tooManyRequests, "Rate Exceeded.")
-        case .wait:
-            switch await withCheckedContinuation({ waiting[waiter] = $0 }) {
-            case .granted(let granted): grant = granted
+        case .retired:
+            throw Retired()
+        case .vanished(let id):
+            release(id, survives: false)
+            throw GustError.internalError("instance \(id) vanished")
+        case .wait(let waiter):
+            let admission = await withCheckedContinuation { continuation in
+                let early = state.withLock { state -> Admission? in
+                    if let early = state.early.removeValue(forKey: waiter) { return early }
+                    state.waiting[waiter] = continuation
+                    return nil
+                }
+                if let early { continuation.resume(returning: early) }
+            }
+            switch admission {
             case .throttled: throw GustError(.tooManyRequests, "Rate Exceeded.")
             case .retired: throw Retired()
+            case .granted(.start(let id)): return try await start(id)
+            case .granted(.use(let id)):
+                guard let instance = state.withLock({ $0.instances[id] }) else {
+                    release(id, survives: false)
+                    throw GustError.internalError("instance \(id) vanished")
+                }
+                return instance
             }
         }
-        switch grant {
-        case .use(let id):
-            guard let existing = instances[id] else {
-                release(id, survives: false)
-                throw GustError.internalError("instance \(id) vanished")
-            }
-            return existing
-        case .start(let id):
-            let instance: any FunctionInstance
-            do {
-                instance = try await runtime.start(InstanceSpec(instanceID: id, function: function, codeDirectory: codeDirectory))
-            } catch {
-                release(id, survives: false)
-                throw error
-            }
-            instances[id] = instance
-            machine.started(instanceID: id)
-            if retired {
-                // Retired during the start: this invocation still runs, the instance stops after.
-                logger.debug("instance started in a retired pool", metadata: ["instance": "\(id)"])
-            }
-            return instance
+    }
+
+    private func start(_ id: String) async throws -> any FunctionInstance {
+        let instance: any FunctionInstance
+        do {
+            instance = try await runtime.start(InstanceSpec(instanceID: id, function: function, codeDirectory: codeDirectory))
+        } catch {
+            release(id, survives: false)
+            throw error
         }
+        state.withLock { state in
+            state.instances[id] = instance
+            state.machine.started(instanceID: id)
+        }
+        return instance
     }
 
     private func release(_ id: String, survives: Bool) {
-        if !survives, let instance = instances.removeValue(forKey: id) {
-            stopInBackground(instance)
+        let resumptions = state.withLock { state -> [(CheckedContinuation<Admission, Never>, Admission)] in
+            if !survives, let instance = state.instances.removeValue(forKey: id) {
+                Self.stopInBackground(instance, &state)
+            }
+            return Self.take(state.machine.release(instanceID: id, survives: survives, now: Date()), &state)
         }
-        resume(machine.release(instanceID: id, survives: survives, now: Date()))
+        for (continuation, admission) in resumptions { continuation.resume(returning: admission) }
     }
 
-    private func resume(_ resumptions: PoolStateMachine.Resumptions) {
-        for (waiter, grant) in resumptions {
-            waiting.removeValue(forKey: waiter)?.resume(returning: grant.map { .granted($0) } ?? .throttled)
+    private static func take(
+        _ resumptions: PoolStateMachine.Resumptions, _ state: inout State
+    ) -> [(CheckedContinuation<Admission, Never>, Admission)] {
+        resumptions.compactMap { waiter, grant in
+            let admission: Admission = grant.map { .granted($0) } ?? .throttled
+            guard let continuation = state.waiting.removeValue(forKey: waiter) else {
+                state.early[waiter] = admission
+                return nil
+            }
+            return (continuation, admission)
         }
     }
 
-    private func stopInBackground(_ instance: any FunctionInstance) {
-        stopping.removeAll { $0.isCancelled }
-        stopping.append(Task { await instance.stop() })
+    private static func stopInBackground(_ instance: any FunctionInstance, _ state: inout State) {
+        state.stopping.removeAll { $0.isCancelled }
+        state.stopping.append(Task { await instance.stop() })
     }
 
     /// Stops idle instances older than `keepAlive`; returns how many remain.
-    func reap(now: Date, keepAlive: TimeInterval) async -> Int {
-        for id in machine.expire(now: now, keepAlive: keepAlive) {
-            if let instance = instances.removeValue(forKey: id) {
-                logger.debug("keep-alive expired", metadata: ["instance": "\(id)"])
-                stopInBackground(instance)
+    func reap(now: Date, keepAlive: TimeInterval) -> Int {
+        state.withLock { state in
+            for id in state.machine.expire(now: now, keepAlive: keepAlive) {
+                if let instance = state.instances.removeValue(forKey: id) {
+                    Self.stopInBackground(instance, &state)
+                }
             }
+            return state.machine.instances.count
         }
-        return machine.instances.count
     }
 
     func setMaxInstances(_ value: Int) {
-        guard value != machine.maxInstances else { return }
-        let change = machine.setMaxInstances(value)
-        for id in change.stop {
-            if let instance = instances.removeValue(forKey: id) { stopInBackground(instance) }
+        let resumptions = state.withLock { state -> [(CheckedContinuation<Admission, Never>, Admission)] in
+            guard value != state.machine.maxInstances else { return [] }
+            let change = state.machine.setMaxInstances(value)
+            for id in change.stop {
+                if let instance = state.instances.removeValue(forKey: id) { Self.stopInBackground(instance, &state) }
+            }
+            return Self.take(change.resume, &state)
         }
-        resume(change.resume)
+        for (continuation, admission) in resumptions { continuation.resume(returning: admission) }
     }
 
     /// Takes the pool out of service: idle instances stop now, busy ones when they finish, and
     /// waiters go back to the scheduler to find the new pool.
     func retire() {
-        retired = true
-        for waiter in machine.removeAllWaiters() {
-            waiting.removeValue(forKey: waiter)?.resume(returning: .retired)
+        let waiters = state.withLock { state -> [CheckedContinuation<Admission, Never>] in
+            state.retired = true
+            var waiters: [CheckedContinuation<Admission, Never>] = []
+            for waiter in state.machine.removeAllWaiters() {
+                if let continuation = state.waiting.removeValue(forKey: waiter) {
+                    waiters.append(continuation)
+                } else {
+                    state.early[waiter] = .retired
+                }
+            }
+            for id in state.machine.drainIdle() {
+                if let instance = state.instances.removeValue(forKey: id) { Self.stopInBackground(instance, &state) }
+            }
+            return waiters
         }
-        for id in machine.drainIdle() {
-            if let instance = instances.removeValue(forKey: id) { stopInBackground(instance) }
-        }
+        for waiter in waiters { waiter.resume(returning: .retired) }
     }
 
     /// Stops everything, busy or not (server shutdown), and waits until it is stopped.
     func stopAll() async {
         retire()
-        while let (id, instance) = instances.first {
-            instances[id] = nil
+        while let instance = state.withLock({ state -> (any FunctionInstance)? in
+            guard let (id, instance) = state.instances.first else { return nil }
+            state.instances[id] = nil
+            return instance
+        }) {
             await instance.stop()
         }
+        let stopping = state.withLock { state in
+            defer { state.stopping = [] }
+            return state.stopping
+        }
         for task in stopping { await task.value }
-        stopping = []
     }
 
-    var instanceCount: Int { machine.instances.count }
+    var instanceCount: Int { state.withLock { $0.machine.instances.count } }
 }

@@ -3,6 +3,7 @@ import GustCore
 import GustRuntime
 import GustStore
 import Logging
+import Synchronization
 
 /// Resolves an invocation to a function version, runs it on that version's pool, and records it.
 public actor Scheduler: Invoker {
@@ -14,6 +15,10 @@ public actor Scheduler: Invoker {
     let logger: Logger
     private var pools: [String: InstancePool] = [:]
     private var cache = FunctionCache()
+    /// Resolved (function, qualifier) → pool for `$LATEST` and version numbers, readable without
+    /// entering the actor: a warm invocation then never waits behind another function's slow path.
+    /// Aliases are not kept here: each call picks a version by weight.
+    private nonisolated let resolved = Mutex<[String: (Target, InstancePool)]>([:])
 
     public init(
         functions: any FunctionStore, recorder: InvocationRecorder, runtimes: [RuntimeFamily: any FunctionRuntime],
@@ -36,7 +41,14 @@ public actor Scheduler: Invoker {
         var attempt = 0
         while true {
             attempt += 1
-            let (target, pool) = try await poolFor(request.functionName, qualifier: request.qualifier)
+            let key = "\(request.functionName)\u{0}\(request.qualifier ?? "")"
+            let target: Target
+            let pool: InstancePool
+            if let hit = resolved.withLock({ $0[key] }) {
+                (target, pool) = hit
+            } else {
+                (target, pool) = try await poolFor(request.functionName, qualifier: request.qualifier)
+            }
             let context = InvocationContext(
                 requestID: request.requestID, payload: request.payload,
                 deadline: started.addingTimeInterval(Double(target.function.timeoutSeconds)),
@@ -89,8 +101,14 @@ public actor Scheduler: Invoker {
     }
 
     private func poolFor(_ name: String, qualifier: String?) async throws(GustError) -> (Target, InstancePool) {
+        let generation = cache.generation(name)
         let target = try await resolve(name, qualifier: qualifier)
-        return (target, try pool(for: target.function, maxInstances: target.maxInstances))
+        let pool = try pool(for: target.function, maxInstances: target.maxInstances)
+        let isAlias = qualifier.map { $0 != FunctionConfiguration.latest && Int($0) == nil } ?? false
+        if !isAlias, cache.generation(name) == generation {
+            resolved.withLock { $0["\(name)\u{0}\(qualifier ?? "")"] = (target, pool) }
+        }
+        return (target, pool)
     }
 
     private nonisolated func recordThrottle(_ request: InvocationRequest, function: FunctionConfiguration, started: Date) {
@@ -159,7 +177,7 @@ public actor Scheduler: Invoker {
     private func pool(for function: FunctionConfiguration, maxInstances: Int) throws(GustError) -> InstancePool {
         let key = "\(function.name):\(function.version)"
         if let pool = pools[key], pool.function.revisionID == function.revisionID { return pool }
-        if let old = pools[key] { Task { await old.retire() } }
+        pools[key]?.retire()
         guard let family = function.family, let runtime = runtimes[family] else {
             throw .invalid("Runtime \(function.runtime) is not available on this node")
         }
@@ -182,6 +200,9 @@ public actor Scheduler: Invoker {
     /// Forgets what is cached about a function after a change through the API.
     public func functionChanged(_ name: String, _ change: Change) async {
         cache.forget(name)
+        resolved.withLock { entries in
+            entries = entries.filter { !$0.key.hasPrefix("\(name)\u{0}") }
+        }
         let prefix = "\(name):"
         switch change {
         case .latest, .deleted:
@@ -189,13 +210,13 @@ public actor Scheduler: Invoker {
             // Out of the table before any await, so a concurrent invoke starts a new pool that this
             // loop does not touch.
             let retiring = keys.compactMap { pools.removeValue(forKey: $0) }
-            for pool in retiring { await pool.retire() }
+            for pool in retiring { pool.retire() }
         case .routing:
             let generation = cache.generation(name)
             let reserved = try? await functions.reservedConcurrency(name)
             guard cache.generation(name) == generation else { return }  // a newer change handles it
             for (key, pool) in pools where key.hasPrefix(prefix) {
-                await pool.setMaxInstances(reserved ?? settings.defaultMaxInstances)
+                pool.setMaxInstances(reserved ?? settings.defaultMaxInstances)
             }
         }
     }
@@ -204,13 +225,13 @@ public actor Scheduler: Invoker {
     public func reap(now: Date = Date()) async {
         for pool in pools.values {
             let keepAlive = pool.function.keepAliveSeconds.map(TimeInterval.init) ?? settings.defaultKeepAlive
-            _ = await pool.reap(now: now, keepAlive: keepAlive)
+            _ = pool.reap(now: now, keepAlive: keepAlive)
         }
     }
 
     public func instanceCount(_ name: String) async -> Int {
         var count = 0
-        for (key, pool) in pools where key.hasPrefix("\(name):") { count += await pool.instanceCount }
+        for (key, pool) in pools where key.hasPrefix("\(name):") { count += pool.instanceCount }
         return count
     }
 
