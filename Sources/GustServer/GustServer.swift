@@ -91,6 +91,9 @@ public struct GustServer: Sendable {
             configuration: .init(
                 services: [recorder, KeepAliveReaper(scheduler: scheduler), worker, retention, app],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // The instance cgroups are gone once the scheduler stopped them; their parent goes too,
+        // also when a service failed.
+        defer { limiter.removeParent() }
         try await withThrowingDiscardingTaskGroup { tasks in
             if let stop {
                 tasks.addTask {
@@ -101,7 +104,6 @@ public struct GustServer: Sendable {
             try await group.run()
             tasks.cancelAll()
         }
-        limiter.removeParent()
     }
 
     private func resolveCredentials(_ dataDirectory: String) throws(GustError) -> Credentials {
