@@ -258,7 +258,7 @@ def write_markdown(r, gust):
         "| warm, 4 clients: throughput | %.0f req/s | %.0f req/s |" % (py["warm_4"]["rps"], c["warm_4"]["rps"]),
         "",
         "Inside the scheduler (`gust-bench`: `Scheduler.invoke` called directly, no HTTP gateway, no SigV4;",
-        "same functions, same sandbox and memory limits):",
+        "same functions, same sandbox and memory limits). Verifying one Invoke's SigV4 signature: %.0f µs." % r["scheduler"]["sigv4_verify_us"],
         "",
         "| measurement | py-hello | c-hello |",
         "|---|---|---|",
