@@ -15,8 +15,27 @@ public struct MemoryLimiter: Sendable {
 
     public init(mechanism: Mechanism) { self.mechanism = mechanism }
 
+    /// Removes what servers that died without cleaning up (SIGKILL) left behind: `gust-<pid>`
+    /// cgroups whose server is gone, with their (empty) instance cgroups.
+    static func removeStale(in root: String) {
+        let fm = FileManager.default
+        for entry in (try? fm.contentsOfDirectory(atPath: root)) ?? [] where entry.hasPrefix("gust-") {
+            guard let pid = Int32(entry.dropFirst(5)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            let parent = "\(root)/\(entry)"
+            for child in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] {
+                var isDirectory: ObjCBool = false
+                if fm.fileExists(atPath: "\(parent)/\(child)", isDirectory: &isDirectory), isDirectory.boolValue {
+                    rmdir("\(parent)/\(child)")
+                }
+            }
+            rmdir(parent)
+        }
+    }
+
     /// Probes the host once at start.
     public static func detect(logger: Logger) -> MemoryLimiter {
+        removeStale(in: "/sys/fs/cgroup")
+        removeStale(in: "/sys/fs/cgroup/memory")
         let fm = FileManager.default
         let name = "gust-\(getpid())"
         let v2Root = "/sys/fs/cgroup"
@@ -44,29 +63,36 @@ public struct MemoryLimiter: Sendable {
         return MemoryLimiter(mechanism: .rlimit)
     }
 
-    /// Creates the instance's cgroup; nil with the rlimit mechanism or when creation fails.
-    func makeCgroup(instanceID: String, limitMB: Int) -> MemoryCgroup? {
-        let bytes = String(limitMB * 1024 * 1024)
+    /// Creates a cgroup for an instance (or a spare); nil with the rlimit mechanism or when creation
+    /// fails. Without `limitMB` the limit is set later, when a spare is taken.
+    func makeCgroup(instanceID: String, limitMB: Int?) -> MemoryCgroup? {
+        let path: String
+        let version: Int
         switch mechanism {
         case .rlimit:
             return nil
         case .cgroupV2(let parent):
-            let path = "\(parent)/\(instanceID)"
-            guard (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)) != nil,
-                Self.write(bytes, to: "\(path)/memory.max")
-            else { return nil }
-            _ = Self.write("0", to: "\(path)/memory.swap.max")
-            return MemoryCgroup(path: path, version: 2)
+            (path, version) = ("\(parent)/\(instanceID)", 2)
         case .cgroupV1(let parent):
-            let path = "\(parent)/\(instanceID)"
-            guard (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)) != nil,
-                Self.write(bytes, to: "\(path)/memory.limit_in_bytes")
-            else { return nil }
-            _ = Self.write(bytes, to: "\(path)/memory.memsw.limit_in_bytes")
-            _ = Self.write("0", to: "\(path)/memory.swappiness")
-            return MemoryCgroup(path: path, version: 1)
+            (path, version) = ("\(parent)/\(instanceID)", 1)
         }
+        guard (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)) != nil else {
+            return nil
+        }
+        let cgroup = MemoryCgroup(path: path, version: version)
+        if cgroup.version == 2 {
+            _ = Self.write("0", to: "\(cgroup.path)/memory.swap.max")
+        } else {
+            _ = Self.write("0", to: "\(cgroup.path)/memory.swappiness")
+        }
+        if let limitMB, !cgroup.setLimit(megabytes: limitMB) {
+            rmdir(cgroup.path)
+            return nil
+        }
+        return cgroup
     }
+
+    var usesCgroups: Bool { mechanism != .rlimit }
 
     /// Wraps a command so that it enters its cgroup (or takes its rlimit) before it execs: nothing
     /// it forks can escape the limit.
@@ -115,6 +141,17 @@ final class MemoryCgroup: Sendable {
     }
 
     var procsFile: String { "\(path)/cgroup.procs" }
+
+    /// Sets the memory limit (and, on v1, the memory+swap limit: no swapping past it).
+    func setLimit(megabytes: Int) -> Bool {
+        let bytes = String(megabytes * 1024 * 1024)
+        if version == 2 { return MemoryLimiter.write(bytes, to: "\(path)/memory.max") }
+        // memsw must stay ≥ the memory limit at every step, so the order depends on the direction.
+        let raised = MemoryLimiter.write(bytes, to: "\(path)/memory.memsw.limit_in_bytes")
+        let ok = MemoryLimiter.write(bytes, to: "\(path)/memory.limit_in_bytes")
+        if !raised { _ = MemoryLimiter.write(bytes, to: "\(path)/memory.memsw.limit_in_bytes") }
+        return ok
+    }
 
     /// The highest memory use seen, in MB.
     func peakMB() -> Int? {

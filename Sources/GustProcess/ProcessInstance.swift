@@ -27,6 +27,9 @@ final class ProcessInstance: FunctionInstance, Sendable {
         var listener: RuntimeAPIListener?
         var logs: LogCollector?
         var readSources: PipeSources?
+        var launchScript: String?
+        /// Kept so that its exit notification (forwarded to `processExited`) stays connected.
+        var spare: SpareProcess?
         var cgroup: MemoryCgroup?
         var initDurationMs: Double?
         var initReported = false
@@ -60,6 +63,17 @@ final class ProcessInstance: FunctionInstance, Sendable {
             throw .internalError("cannot start the Runtime API listener: \(error)")
         }
         let function = spec.function
+        if let spare = configuration.spares?.take() {
+            if spare.cgroup.setLimit(megabytes: function.memoryMB),
+                spare.assign(onExit: { [weak self] status, signaled in self?.processExited(status: status, signaled: signaled) })
+            {
+                try launch(on: spare, command: command, listener: listener, taskRoot: taskRoot)
+                logger.debug("spawned", metadata: ["after_ms": "\(Self.milliseconds(since: launchStart))", "spare": "yes"])
+                return
+            }
+            spare.kill()
+            Task { await spare.cgroup.remove() }
+        }
         let cgroup = configuration.memoryLimiter.makeCgroup(instanceID: id, limitMB: function.memoryMB)
         let sandboxed = configuration.sandbox.wrap(command, codeDirectory: spec.codeDirectory)
         let argv = configuration.memoryLimiter.wrap(
@@ -94,8 +108,44 @@ final class ProcessInstance: FunctionInstance, Sendable {
             throw .internalError("cannot start \(argv[0]): \(error)")
         }
         logger.debug("spawned", metadata: ["after_ms": "\(Self.milliseconds(since: launchStart))"])
-        var sources: [any DispatchSourceRead] = []
-        for (fd, handle) in zip(fds, handles) {
+        let sources = Self.readSources(fds: fds, handles: handles, logs: logs)
+        let handle = ProcessHandle(process)
+        state.withLock { state in
+            state.process = handle
+            state.readSources = PipeSources(sources)
+        }
+    }
+
+    /// Starts the instance on a spare shell that already sits in its cgroup.
+    private func launch(on spare: SpareProcess, command: [String], listener: RuntimeAPIListener, taskRoot: String) throws(GustError) {
+        let script = SpareProcess.script(
+            command: configuration.sandbox.wrap(command, codeDirectory: spec.codeDirectory),
+            environment: environment(runtimeAPI: "127.0.0.1:\(listener.port)", taskRoot: taskRoot),
+            directory: spec.codeDirectory)
+        let scriptPath = "\(configuration.launchDirectory)/\(id).sh"
+        guard FileManager.default.createFile(atPath: scriptPath, contents: Data(script.utf8), attributes: [.posixPermissions: 0o600]) else {
+            spare.kill()
+            Task { await spare.cgroup.remove() }
+            throw .internalError("cannot write the launch script \(scriptPath)")
+        }
+        let handles = [spare.stdout, spare.stderr]
+        let fds = handles.map(\.fileDescriptor)
+        let logs = LogCollector(fds: fds)
+        let sources = Self.readSources(fds: fds, handles: handles, logs: logs)
+        state.withLock { state in
+            state.listener = listener
+            state.cgroup = spare.cgroup
+            state.logs = logs
+            state.process = spare.processHandle
+            state.readSources = PipeSources(sources)
+            state.launchScript = scriptPath
+            state.spare = spare
+        }
+        spare.launch(script: scriptPath)
+    }
+
+    private static func readSources(fds: [Int32], handles: [FileHandle], logs: LogCollector) -> [any DispatchSourceRead] {
+        zip(fds, handles).map { fd, handle in
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: .global())
             source.setEventHandler {
                 if !logs.drain(fd) { source.cancel() }
@@ -103,12 +153,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
             // Keeps the FileHandle (and so the descriptor) alive until the source is done with it.
             source.setCancelHandler { _ = handle }
             source.resume()
-            sources.append(source)
-        }
-        let handle = ProcessHandle(process)
-        state.withLock { state in
-            state.process = handle
-            state.readSources = PipeSources(sources)
+            return source
         }
     }
 
@@ -152,6 +197,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
             return (state.poller, state.inflight, state.listener, state.cgroup)
         }
         guard let (poller, inflight, listener, cgroup) = taken else { return }
+        if let script = state.withLock({ $0.launchScript }) { try? FileManager.default.removeItem(atPath: script) }
         terminateProcess()
         poller?.succeed(nil)
         if let inflight {

@@ -12,12 +12,24 @@ public struct ProcessRuntime: FunctionRuntime {
         public var memoryLimiter: MemoryLimiter
         /// Time a runtime may take to initialise, beside the function's own timeout (Lambda: 10 s).
         public var initTimeoutSeconds: Int
+        /// Shells already inside a cgroup (see `SpareProcess`); nil without cgroups.
+        let spares: SparePool?
+        /// Where launch scripts for spares are written (inside the data directory, so hidden
+        /// from every sandbox).
+        let launchDirectory: String
 
         public init(interpreters: Interpreters, sandbox: Sandbox, memoryLimiter: MemoryLimiter, initTimeoutSeconds: Int = 10) {
             self.interpreters = interpreters
             self.sandbox = sandbox
             self.memoryLimiter = memoryLimiter
             self.initTimeoutSeconds = initTimeoutSeconds
+            launchDirectory = URL(fileURLWithPath: sandbox.bootstrapDirectory).deletingLastPathComponent()
+                .appendingPathComponent("launch").path
+            let fm = FileManager.default
+            try? fm.removeItem(atPath: launchDirectory)
+            let ready = (try? fm.createDirectory(atPath: launchDirectory, withIntermediateDirectories: true)) != nil
+            spares = memoryLimiter.usesCgroups && ready ? SparePool(limiter: memoryLimiter) : nil
+            spares?.refill()
         }
     }
 
@@ -58,6 +70,10 @@ public struct ProcessRuntime: FunctionRuntime {
         let instance = ProcessInstance(spec: spec, configuration: configuration, logger: logger)
         try await instance.launch(command: command, taskRoot: taskRoot, family: family)
         return instance
+    }
+
+    public func shutdown() async {
+        await configuration.spares?.close()
     }
 }
 

@@ -6,6 +6,12 @@ public protocol FunctionRuntime: Sendable {
     /// Starts an instance. Returning does not mean the code is initialised: init failures surface
     /// from the first `invoke`, which also reports the init duration (the cold start).
     func start(_ spec: InstanceSpec) async throws(GustError) -> any FunctionInstance
+    /// Releases what the runtime keeps between instances (server shutdown).
+    func shutdown() async
+}
+
+extension FunctionRuntime {
+    public func shutdown() async {}
 }
 
 /// One running copy of a function version.

@@ -236,8 +236,10 @@ public actor Scheduler: Invoker {
     }
 
     public func shutdown() async {
+        resolved.withLock { $0 = [:] }
         for pool in pools.values { await pool.stopAll() }
         pools = [:]
+        for runtime in runtimes.values { await runtime.shutdown() }
     }
 }
 
