@@ -119,48 +119,55 @@ final class SpareProcess: Sendable {
     }
 }
 
-/// Keeps one spare ready at a time and refills it in the background after each use.
+/// Keeps a few spares ready and refills them in the background after each use, so that a burst of
+/// cold starts (a pool scaling out) finds spares too.
 final class SparePool: Sendable {
     private let limiter: MemoryLimiter
+    private let capacity: Int
     private let state = Mutex<State>(State())
 
     private struct State {
-        var ready: SpareProcess?
-        var filling = false
+        var ready: [SpareProcess] = []
+        var filling = 0
         var counter = 0
         var closed = false
     }
 
-    init(limiter: MemoryLimiter) {
+    init(limiter: MemoryLimiter, capacity: Int = 2) {
         self.limiter = limiter
+        self.capacity = capacity
     }
 
-    /// The ready spare, if any; starts preparing the next one either way.
+    /// A ready spare, if any; starts preparing replacements either way.
     func take() -> SpareProcess? {
-        let spare = state.withLock { state in
-            defer { state.ready = nil }
-            return state.ready
-        }
+        let spare = state.withLock { state in state.ready.popLast() }
         refill()
         return spare
     }
 
     func refill() {
-        let name: String? = state.withLock { state in
-            guard !state.closed, !state.filling, state.ready == nil else { return nil }
-            state.filling = true
-            state.counter += 1
-            return "spare-\(state.counter)"
+        let names: [String] = state.withLock { state in
+            guard !state.closed else { return [] }
+            var names: [String] = []
+            while state.ready.count + state.filling < capacity {
+                state.filling += 1
+                state.counter += 1
+                names.append("spare-\(state.counter)")
+            }
+            return names
         }
-        guard let name else { return }
+        for name in names { fill(name) }
+    }
+
+    private func fill(_ name: String) {
         let limiter = self.limiter
         DispatchQueue.global().async { [weak self] in
             let spare = SpareProcess.spawn(limiter: limiter, name: name)
             let ready = spare?.waitUntilReady() ?? false
             let keep = self?.state.withLock { state -> Bool in
-                state.filling = false
+                state.filling -= 1
                 guard ready, !state.closed, let spare else { return false }
-                state.ready = spare
+                state.ready.append(spare)
                 return true
             } ?? false
             if !keep, let spare {
@@ -171,12 +178,12 @@ final class SparePool: Sendable {
     }
 
     func close() async {
-        let spare = state.withLock { state in
+        let spares = state.withLock { state in
             state.closed = true
-            defer { state.ready = nil }
+            defer { state.ready = [] }
             return state.ready
         }
-        if let spare {
+        for spare in spares {
             spare.kill()
             await spare.cgroup.remove()
         }
