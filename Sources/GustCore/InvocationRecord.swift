@@ -51,6 +51,13 @@ public struct InvocationRecord: Sendable, Codable, Equatable {
 
 /// Lambda's `START` / `END` / `REPORT` lines around an invocation's own output.
 public enum LambdaLogLines {
+    /// `%.2f` without `String(format:)`, which is slow on Linux and runs for every invocation.
+    static func twoDecimals(_ value: Double) -> String {
+        let hundredths = Int((max(value, 0) * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
     public static func start(requestID: String, version: String) -> String {
         "START RequestId: \(requestID) Version: \(version)"
     }
@@ -59,9 +66,9 @@ public enum LambdaLogLines {
 
     public static func report(_ r: InvocationRecord) -> String {
         var line =
-            "REPORT RequestId: \(r.requestID)\tDuration: \(String(format: "%.2f", r.durationMs)) ms\tBilled Duration: \(r.billedDurationMs) ms\tMemory Size: \(r.memorySizeMB) MB"
+            "REPORT RequestId: \(r.requestID)\tDuration: \(twoDecimals(r.durationMs)) ms\tBilled Duration: \(r.billedDurationMs) ms\tMemory Size: \(r.memorySizeMB) MB"
         if let used = r.maxMemoryUsedMB { line += "\tMax Memory Used: \(used) MB" }
-        if let initMs = r.initDurationMs { line += "\tInit Duration: \(String(format: "%.2f", initMs)) ms" }
+        if let initMs = r.initDurationMs { line += "\tInit Duration: \(twoDecimals(initMs)) ms" }
         if r.outcome != .success && r.outcome != .functionError { line += "\tStatus: \(r.outcome.rawValue)" }
         return line
     }

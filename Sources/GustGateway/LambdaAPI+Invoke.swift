@@ -64,7 +64,7 @@ extension LambdaAPI {
     /// Lambda only accepts JSON events.
     static func checkJSON(_ payload: [UInt8]) throws(GustError) {
         guard !payload.isEmpty else { return }
-        guard (try? JSONSerialization.jsonObject(with: Data(payload), options: [.fragmentsAllowed])) != nil else {
+        guard JSONValidator.isValid(payload) else {
             throw GustError(.invalidRequestContent, "Could not parse request body into json: Could not parse payload into json: Unexpected character")
         }
     }
