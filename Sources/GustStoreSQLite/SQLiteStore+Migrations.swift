@@ -2,7 +2,8 @@ import GRDB
 
 extension SQLiteStore {
     /// Configurations are stored as JSON documents: the model evolves faster than a column schema
-    /// would, and nothing queries inside them.
+    /// would, and nothing queries inside them. Invocation records are columns: one is written per
+    /// invocation, and encoding JSON for each showed in the warm path's profile.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -30,8 +31,19 @@ extension SQLiteStore {
                         id INTEGER PRIMARY KEY AUTOINCREMENT,
                         request_id TEXT NOT NULL,
                         function TEXT NOT NULL,
+                        version TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        mode TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        error_type TEXT,
                         start_time REAL NOT NULL,
-                        record TEXT NOT NULL
+                        init_ms REAL,
+                        duration_ms REAL NOT NULL,
+                        billed_ms INTEGER NOT NULL,
+                        memory_mb INTEGER NOT NULL,
+                        max_memory_mb INTEGER,
+                        instance_id TEXT,
+                        logs TEXT NOT NULL
                     );
                     CREATE INDEX invocations_by_function ON invocations (function, start_time);
                     CREATE INDEX invocations_by_time ON invocations (start_time);
