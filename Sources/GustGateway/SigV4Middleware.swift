@@ -10,6 +10,7 @@ struct SigV4Middleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
     /// Paths served without credentials (health checks).
     let publicPaths: Set<String>
+    static var preflightThreshold: Int { 64 * 1024 }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if publicPaths.contains(request.uri.path) { return try await next(request, context) }
@@ -19,8 +20,13 @@ struct SigV4Middleware<Context: RequestContext>: RouterMiddleware {
         if let authority = request.head.authority {
             headers.append((name: "host", value: authority))
         }
-        let unsigned = SigV4Request(method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query, headers: headers)
-        if let error = verifier.preflight(unsigned) { throw error }
+        // Large or unannounced bodies are only read for a known key (a small one costs less to
+        // read than to check twice).
+        let announced = request.headers[.contentLength].flatMap { Int($0) }
+        if announced.map({ $0 > Self.preflightThreshold }) ?? true {
+            let unsigned = SigV4Request(method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query, headers: headers)
+            if let error = verifier.preflight(unsigned) { throw error }
+        }
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodyBytes)

@@ -151,7 +151,7 @@ enum SigV4Canonical {
     ) -> String {
         var block = ""
         for name in signedHeaders {
-            let values = headers.filter { $0.name.utf8.count == name.utf8.count && $0.name.lowercased() == name }
+            let values = headers.filter { SigV4Request.equalIgnoringASCIICase($0.name, name) }
                 .map { normalizeHeaderValue($0.value) }
             block += name + ":" + values.joined(separator: ",") + "\n"
         }
