@@ -178,14 +178,20 @@ class CognitoIdentity:
 
 
 class LambdaContext:
+    # The instance's identity does not change between events: read the environment once.
+    _static = None
+
     def __init__(self, request_id, headers):
-        env = os.environ
+        static = LambdaContext._static
+        if static is None:
+            env = os.environ
+            static = LambdaContext._static = (
+                env.get("AWS_LAMBDA_FUNCTION_NAME", ""), env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+                int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")), env.get("AWS_LAMBDA_LOG_GROUP_NAME", ""),
+                env.get("AWS_LAMBDA_LOG_STREAM_NAME", ""))
         self.aws_request_id = request_id
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME", "")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        self.memory_limit_in_mb = int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        (self.function_name, self.function_version, self.memory_limit_in_mb,
+         self.log_group_name, self.log_stream_name) = static
         self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn", "")
         self._deadline_ms = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
         cc = headers.get("Lambda-Runtime-Client-Context")

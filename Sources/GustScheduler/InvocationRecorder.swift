@@ -21,6 +21,8 @@ public final class InvocationRecorder: Service, Sendable {
         var stopped = false
     }
 
+    static let gatherInterval = Duration.milliseconds(20)
+
     public init(log: any InvocationLog, logger: Logger) {
         self.log = log
         self.logger = logger
@@ -45,7 +47,14 @@ public final class InvocationRecorder: Service, Sendable {
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            for await _ in wakeUps { await writePending() }
+            for await _ in wakeUps {
+                // Gather a few milliseconds of records into one transaction (one writer wake-up and
+                // commit instead of one per invocation), unless a reader is waiting.
+                if !state.withLock({ !$0.flushWaiters.isEmpty }) {
+                    try? await Task.sleep(for: Self.gatherInterval)
+                }
+                await writePending()
+            }
         } onGracefulShutdown: { [wakeUp] in
             wakeUp.finish()
         }
