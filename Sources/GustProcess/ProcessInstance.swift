@@ -67,7 +67,12 @@ final class ProcessInstance: FunctionInstance, Sendable {
             if spare.cgroup.setLimit(megabytes: function.memoryMB),
                 spare.assign(onExit: { [weak self] status, signaled in self?.processExited(status: status, signaled: signaled) })
             {
-                try launch(on: spare, command: command, listener: listener, taskRoot: taskRoot)
+                do {
+                    try launch(on: spare, command: command, listener: listener, taskRoot: taskRoot)
+                } catch {
+                    await listener.close()
+                    throw error
+                }
                 logger.debug("spawned", metadata: ["after_ms": "\(Self.milliseconds(since: launchStart))", "spare": "yes"])
                 return
             }
@@ -313,6 +318,9 @@ final class ProcessInstance: FunctionInstance, Sendable {
                 return
             case .deliver(_, let firstPoll), .park(let firstPoll):
                 if firstPoll {
+                    // The shell has sourced the launch script by now; the environment values in it
+                    // should not outlive that on disk.
+                    if let script = state.launchScript { unlink(script) }
                     state.initDurationMs = Self.milliseconds(since: startedAt)
                     logger.debug("first poll", metadata: ["after_ms": "\(state.initDurationMs ?? 0)"])
                 }

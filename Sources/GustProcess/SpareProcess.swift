@@ -82,7 +82,9 @@ final class SpareProcess: Sendable {
 
     /// Tells the shell which script to source; the script `exec`s the instance's command.
     func launch(script: String) {
-        stdin.write(Data((script + "\n").utf8))
+        // The shell may have died meanwhile: its exit handler fails the invocation; a failed write
+        // must not trap (SIGPIPE is ignored by the server).
+        try? stdin.write(contentsOf: Data((script + "\n").utf8))
         try? stdin.close()
     }
 

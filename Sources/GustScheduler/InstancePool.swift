@@ -63,8 +63,7 @@ final class InstancePool: Sendable {
                 release(instance.id, survives: false)
                 continue
             }
-            let retired = state.withLock { $0.retired }
-            release(instance.id, survives: result.outcome.instanceSurvives && !retired)
+            release(instance.id, survives: result.outcome.instanceSurvives)
             return Execution(result: result, instanceID: instance.id)
         }
         throw GustError.internalError("no instance of \(function.name) could take the invocation")
@@ -148,6 +147,8 @@ final class InstancePool: Sendable {
 
     private func release(_ id: String, survives: Bool) {
         let resumptions = state.withLock { state -> [(CheckedContinuation<Admission, Never>, Admission)] in
+            // Decided under the lock: a pool retired in between must not park the instance as idle.
+            let survives = survives && !state.retired
             if !survives, let instance = state.instances.removeValue(forKey: id) {
                 Self.stopInBackground(instance, &state)
             }

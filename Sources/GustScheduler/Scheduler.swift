@@ -58,6 +58,10 @@ public actor Scheduler: Invoker {
             do {
                 execution = try await pool.execute(context)
             } catch is InstancePool.Retired where attempt < 5 {
+                // Never retry a retired pool from the fast-path table.
+                resolved.withLock { entries in
+                    if entries[key]?.1 === pool { entries[key] = nil }
+                }
                 continue  // the function changed while this request waited: run the new version
             } catch let error as GustError {
                 if error.code == .tooManyRequests { recordThrottle(request, function: target.function, started: started) }
@@ -101,8 +105,14 @@ public actor Scheduler: Invoker {
     }
 
     private func poolFor(_ name: String, qualifier: String?) async throws(GustError) -> (Target, InstancePool) {
-        let generation = cache.generation(name)
-        let target = try await resolve(name, qualifier: qualifier)
+        var generation = cache.generation(name)
+        var target = try await resolve(name, qualifier: qualifier)
+        // A change landed while the store was read: resolve again rather than install a pool for
+        // a configuration that is already stale (it would retire the current one).
+        for _ in 0..<3 where cache.generation(name) != generation {
+            generation = cache.generation(name)
+            target = try await resolve(name, qualifier: qualifier)
+        }
         let pool = try pool(for: target.function, maxInstances: target.maxInstances)
         let isAlias = qualifier.map { $0 != FunctionConfiguration.latest && Int($0) == nil } ?? false
         if !isAlias, cache.generation(name) == generation {
@@ -176,7 +186,10 @@ public actor Scheduler: Invoker {
 
     private func pool(for function: FunctionConfiguration, maxInstances: Int) throws(GustError) -> InstancePool {
         let key = "\(function.name):\(function.version)"
-        if let pool = pools[key], pool.function.revisionID == function.revisionID { return pool }
+        if let pool = pools[key], pool.function.revisionID == function.revisionID {
+            pool.setMaxInstances(maxInstances)
+            return pool
+        }
         pools[key]?.retire()
         guard let family = function.family, let runtime = runtimes[family] else {
             throw .invalid("Runtime \(function.runtime) is not available on this node")

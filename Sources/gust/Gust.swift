@@ -1,3 +1,4 @@
+import Foundation
 import GustCommands
 import NIOCore
 import NIOPosix
@@ -9,6 +10,8 @@ struct Gust {
         // otherwise hop between NIO's threads and Dispatch's, and on a small machine each hop is a
         // thread wake-up that costs more than the work. First statement: nothing is enqueued yet.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        // A write to a function's pipe that died must be an error, not the end of the server.
+        signal(SIGPIPE, SIG_IGN)
         await GustCommand.main()
     }
 }
