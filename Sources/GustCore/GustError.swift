@@ -17,8 +17,6 @@ public struct GustError: Error, Sendable, Equatable, CustomStringConvertible {
         case missingAuthentication = "MissingAuthenticationTokenException"
         case accessDenied = "AccessDeniedException"
         case unknownOperation = "UnknownOperationException"
-        case preconditionFailed = "PreconditionFailedException"
-        case codeStorageExceeded = "CodeStorageExceededException"
     }
 
     public let code: Code
@@ -33,13 +31,12 @@ public struct GustError: Error, Sendable, Equatable, CustomStringConvertible {
         switch code {
         case .resourceNotFound: 404
         case .resourceConflict: 409
-        case .invalidParameterValue, .invalidRequestContent, .codeStorageExceeded: 400
+        case .invalidParameterValue, .invalidRequestContent: 400
         case .requestTooLarge: 413
         case .tooManyRequests: 429
         case .service: 500
         case .unrecognizedClient, .invalidSignature, .missingAuthentication, .accessDenied: 403
         case .unknownOperation: 404
-        case .preconditionFailed: 412
         }
     }
 

@@ -11,22 +11,28 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as GustError {
-            return GustError.wireResponse(code: error.awsType, message: error.message, status: error.status)
         } catch let error as SigV4Error {
             return GustError.wireResponse(code: error.awsCode, message: error.message, status: .forbidden)
-        } catch let error as HTTPError {
-            switch error.status {
-            case .notFound:
-                return GustError.wireResponse(code: "UnknownOperationException", message: "Unknown operation \(request.method) \(request.uri.path)", status: .notFound)
-            case .contentTooLarge:
-                return GustError.wireResponse(code: "RequestTooLargeException", message: "Request must be smaller than the payload limit", status: .contentTooLarge)
-            default:
-                return GustError.wireResponse(code: "InvalidRequestContentException", message: error.body ?? "\(error.status)", status: error.status)
-            }
         } catch {
-            context.logger.error("unexpected error", metadata: ["error": "\(error)"])
-            return GustError.wireResponse(code: "ServiceException", message: "Internal error", status: .internalServerError)
+            let wire = Self.gustError(error, request)
+            if wire.code == .service { context.logger.error("unexpected error", metadata: ["error": "\(error)"]) }
+            return GustError.wireResponse(code: wire.awsType, message: wire.message, status: wire.status)
+        }
+    }
+
+    /// Every error as the `GustError` it is reported as; its code owns the status and wire type.
+    static func gustError(_ error: any Error, _ request: Request) -> GustError {
+        switch error {
+        case let error as GustError:
+            return error
+        case let error as HTTPError where error.status == .notFound:
+            return GustError(.unknownOperation, "Unknown operation \(request.method) \(request.uri.path)")
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return GustError(.requestTooLarge, "Request must be smaller than the payload limit")
+        case let error as HTTPError:
+            return GustError(.invalidRequestContent, error.body ?? "\(error.status)")
+        default:
+            return GustError(.service, "Internal error")
         }
     }
 }
