@@ -10,7 +10,7 @@ public enum FunctionName {
 
     public static func validate(_ name: String) throws(GustError) {
         guard (1...64).contains(name.count),
-            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            isNameText(name)
         else {
             throw .invalid(
                 "1 validation error detected: Value '\(name)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}"
@@ -41,7 +41,7 @@ public enum FunctionName {
     public static func validateQualifier(_ qualifier: String) throws(GustError) {
         guard qualifier == FunctionConfiguration.latest
             || ((1...128).contains(qualifier.count)
-                && qualifier.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }))
+                && isNameText(qualifier))
         else {
             throw .invalid("Invalid qualifier: \(qualifier)")
         }
@@ -49,10 +49,15 @@ public enum FunctionName {
 
     public static func validateAliasName(_ alias: String) throws(GustError) {
         guard (1...128).contains(alias.count), alias.first.map({ !$0.isNumber }) ?? false,
-            alias.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            isNameText(alias)
         else {
             throw .invalid("Value '\(alias)' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)")
         }
+    }
+
+    /// `[a-zA-Z0-9-_]*`: what names, qualifiers and aliases are made of.
+    static func isNameText(_ text: String) -> Bool {
+        text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     static func isValidEnvironmentKey(_ key: String) -> Bool {
