@@ -22,7 +22,9 @@ final class InstancePool: Sendable {
         /// Admissions decided before their waiter registered its continuation (the decision to
         /// wait and the registration take the lock separately).
         var early: [Int: Admission] = [:]
-        var stopping: [Task<Void, Never>] = []
+        /// Stops in flight, removed as each finishes (so shutdown can wait for the rest).
+        var stopping: [Int: Task<Void, Never>] = [:]
+        var nextStop = 0
         var nextWaiter = 0
         var retired = false
     }
@@ -150,7 +152,7 @@ final class InstancePool: Sendable {
             // Decided under the lock: a pool retired in between must not park the instance as idle.
             let survives = survives && !state.retired
             if !survives, let instance = state.instances.removeValue(forKey: id) {
-                Self.stopInBackground(instance, &state)
+                stopInBackground(instance, &state)
             }
             return Self.take(state.machine.release(instanceID: id, survives: survives, now: Date()), &state)
         }
@@ -170,9 +172,13 @@ final class InstancePool: Sendable {
         }
     }
 
-    private static func stopInBackground(_ instance: any FunctionInstance, _ state: inout State) {
-        state.stopping.removeAll { $0.isCancelled }
-        state.stopping.append(Task { await instance.stop() })
+    private func stopInBackground(_ instance: any FunctionInstance, _ state: inout State) {
+        state.nextStop += 1
+        let key = state.nextStop
+        state.stopping[key] = Task { [weak self] in
+            await instance.stop()
+            _ = self?.state.withLock { $0.stopping.removeValue(forKey: key) }
+        }
     }
 
     /// Stops idle instances older than `keepAlive`; returns how many remain.
@@ -180,7 +186,7 @@ final class InstancePool: Sendable {
         state.withLock { state in
             for id in state.machine.expire(now: now, keepAlive: keepAlive) {
                 if let instance = state.instances.removeValue(forKey: id) {
-                    Self.stopInBackground(instance, &state)
+                    stopInBackground(instance, &state)
                 }
             }
             return state.machine.instances.count
@@ -192,7 +198,7 @@ final class InstancePool: Sendable {
             guard value != state.machine.maxInstances else { return [] }
             let change = state.machine.setMaxInstances(value)
             for id in change.stop {
-                if let instance = state.instances.removeValue(forKey: id) { Self.stopInBackground(instance, &state) }
+                if let instance = state.instances.removeValue(forKey: id) { stopInBackground(instance, &state) }
             }
             return Self.take(change.resume, &state)
         }
@@ -213,7 +219,7 @@ final class InstancePool: Sendable {
                 }
             }
             for id in state.machine.drainIdle() {
-                if let instance = state.instances.removeValue(forKey: id) { Self.stopInBackground(instance, &state) }
+                if let instance = state.instances.removeValue(forKey: id) { stopInBackground(instance, &state) }
             }
             return waiters
         }
@@ -230,12 +236,7 @@ final class InstancePool: Sendable {
         }) {
             await instance.stop()
         }
-        let stopping = state.withLock { state in
-            defer { state.stopping = [] }
-            return state.stopping
-        }
+        let stopping = state.withLock { Array($0.stopping.values) }
         for task in stopping { await task.value }
     }
-
-    var instanceCount: Int { state.withLock { $0.machine.instances.count } }
 }

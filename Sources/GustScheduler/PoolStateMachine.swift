@@ -133,7 +133,6 @@ public struct PoolStateMachine: Sendable {
     }
 
     public var isEmpty: Bool { instances.isEmpty && waiters.isEmpty }
-    public var busyCount: Int { instances.values.filter { !$0.isIdle }.count }
 
     private mutating func reserveNewInstance() -> String {
         nextInstanceNumber += 1

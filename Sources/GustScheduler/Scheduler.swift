@@ -242,12 +242,6 @@ public actor Scheduler: Invoker {
         }
     }
 
-    public func instanceCount(_ name: String) async -> Int {
-        var count = 0
-        for (key, pool) in pools where key.hasPrefix("\(name):") { count += pool.instanceCount }
-        return count
-    }
-
     public func shutdown() async {
         resolved.withLock { $0 = [:] }
         for pool in pools.values { await pool.stopAll() }
