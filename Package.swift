@@ -5,7 +5,7 @@ let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
 let package = Package(
     name: "Gust",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gust", targets: ["gust"])
     ],
@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swiftwasm/WasmKit.git", from: "0.4.2"),
     ],
     targets: [
         .target(name: "GustCore", swiftSettings: strict),
@@ -43,6 +44,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "GustWasm",
+            dependencies: [
+                "GustCore", "GustRuntime",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmKitWASI", package: "WasmKit"),
+                .product(name: "WASI", package: "WasmKit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -74,7 +85,7 @@ let package = Package(
         .target(
             name: "GustServer",
             dependencies: [
-                "GustCore", "GustStore", "GustStoreSQLite", "GustRuntime", "GustProcess",
+                "GustCore", "GustStore", "GustStoreSQLite", "GustRuntime", "GustProcess", "GustWasm",
                 "GustScheduler", "GustGateway", "GustControl", "GustSigV4",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,6 +136,9 @@ let package = Package(
         .testTarget(name: "GustRuntimeTests", dependencies: ["GustRuntime"]),
         .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler"]),
         .testTarget(name: "GustProcessTests", dependencies: ["GustProcess", "GustRuntime"]),
+        .testTarget(
+            name: "GustWasmTests",
+            dependencies: ["GustWasm", "GustRuntime", .product(name: "WAT", package: "WasmKit")]),
         .testTarget(
             name: "GustControlTests",
             dependencies: ["GustControl", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),

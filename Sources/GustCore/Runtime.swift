@@ -4,6 +4,8 @@ public enum RuntimeFamily: String, Sendable, Codable, CaseIterable {
     case python
     case node
     case provided
+    /// WASI preview1 modules run in-process on WasmKit.
+    case wasm
 
     /// Parses a Lambda runtime identifier; `nil` when Gust cannot run it.
     public init?(identifier: String) {
@@ -13,11 +15,13 @@ public enum RuntimeFamily: String, Sendable, Codable, CaseIterable {
             self = .node
         } else if identifier == "provided" || identifier.hasPrefix("provided.") {
             self = .provided
+        } else if identifier == "wasm" {
+            self = .wasm
         } else {
             return nil
         }
     }
 
     public static let supportedIdentifiers =
-        "python3.x (e.g. python3.12), nodejsNN.x (e.g. nodejs20.x), provided, provided.al2, provided.al2023"
+        "python3.x (e.g. python3.12), nodejsNN.x (e.g. nodejs20.x), provided, provided.al2, provided.al2023, wasm"
 }

@@ -66,6 +66,8 @@ public struct ProcessRuntime: FunctionRuntime {
                 throw .invalid("Runtime provided needs an executable 'bootstrap' at the root of the code")
             }
             command = ["\(taskRoot)/bootstrap"]
+        case .wasm:
+            throw .internalError("wasm functions do not run as processes")
         }
         let instance = ProcessInstance(spec: spec, configuration: configuration, logger: logger)
         try await instance.launch(command: command, taskRoot: taskRoot, family: family)

@@ -3,6 +3,7 @@ import GustControl
 import GustCore
 import GustGateway
 import GustProcess
+import GustWasm
 import GustRuntime
 import GustScheduler
 import GustSigV4
@@ -54,11 +55,13 @@ public struct GustServer: Sendable {
         let processRuntime = ProcessRuntime(
             configuration: .init(interpreters: interpreters, sandbox: sandbox, memoryLimiter: limiter), logger: logger)
 
+        let wasmRuntime = WasmRuntime(scratchRoot: "\(dataDirectory)/scratch", logger: logger)
+
         let recorder = InvocationRecorder(log: store, logger: logger)
         let retry = RetryPolicy(maxAttempts: 3, baseDelay: config.asyncRetryBaseSeconds)
         let scheduler = Scheduler(
             functions: store, recorder: recorder,
-            runtimes: [.python: processRuntime, .node: processRuntime, .provided: processRuntime],
+            runtimes: [.python: processRuntime, .node: processRuntime, .provided: processRuntime, .wasm: wasmRuntime],
             codeDirectory: { code.directory(for: $0.codeID) },
             settings: SchedulerSettings(
                 defaultKeepAlive: config.keepAliveSeconds, defaultMaxInstances: config.maxInstancesPerFunction,

@@ -1,0 +1,67 @@
+import GustCore
+import GustRuntime
+import Synchronization
+import WasmKit
+
+/// One instance of a `wasm` function: a thread and, on it, a `WasmGuest`. A command module gets a
+/// fresh WebAssembly instance for every invocation; a reactor keeps one (see docs/wasm.md).
+final class WasmInstance: GustRuntime.FunctionInstance {
+    let id: String
+    private let thread: GuestThread
+    /// Touched only on `thread`.
+    private nonisolated(unsafe) var guest: WasmGuest?
+    private nonisolated(unsafe) var loadFailure: GustError?
+    private let stopped = Mutex(false)
+
+    init(spec: InstanceSpec, settings: GuestSettings, engine: Engine, cache: ProgramCache, wasmPath: String) {
+        id = spec.instanceID
+        thread = GuestThread(name: "wasm \(spec.function.name) \(spec.instanceID.prefix(8))")
+        thread.run { [self] in
+            do throws(GustError) {
+                let (program, parseMs) = try cache.program(at: wasmPath)
+                guest = WasmGuest(
+                    program: program, engine: engine, settings: settings, instanceID: id, parseMs: parseMs)
+            } catch {
+                loadFailure = error
+            }
+        }
+    }
+
+    func invoke(_ invocation: InvocationContext) async -> InstanceResult {
+        await withCheckedContinuation { continuation in
+            let queued = thread.run { [self] in
+                if let guest {
+                    continuation.resume(returning: guest.invoke(invocation))
+                } else {
+                    continuation.resume(
+                        returning: .failure(
+                            .initError, type: "Runtime.InvalidWasmModule",
+                            message: "RequestId: \(invocation.requestID) Error: \(loadFailure?.message ?? "the module could not be loaded")"))
+                }
+            }
+            if !queued {
+                var refused = InstanceResult.failure(
+                    .crashed, type: "Runtime.ExitError",
+                    message: "RequestId: \(invocation.requestID) Error: the instance is not available")
+                refused.notStarted = true
+                continuation.resume(returning: refused)
+            }
+        }
+    }
+
+    func stop() async {
+        guard stopped.withLock({ stopped in
+            defer { stopped = true }
+            return !stopped
+        }) else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let queued = thread.run { [self] in
+                guest?.stop()
+                guest = nil
+                continuation.resume()
+            }
+            thread.close()
+            if !queued { continuation.resume() }
+        }
+    }
+}

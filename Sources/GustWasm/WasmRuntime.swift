@@ -1,0 +1,82 @@
+import Dispatch
+import Foundation
+import GustCore
+import GustRuntime
+import Logging
+import Synchronization
+import WasmKit
+
+/// Runs `wasm` functions in-process on WasmKit: WASI preview1 modules, the event on stdin, the
+/// response on stdout (see docs/wasm.md).
+public struct WasmRuntime: FunctionRuntime {
+    let engine: Engine
+    let cache: ProgramCache
+    let scratchRoot: String
+    let logger: Logger
+
+    /// - Parameter scratchRoot: where instances that declare a scratch directory get one; it is
+    ///   emptied now, since nothing in it outlives its instance.
+    public init(scratchRoot: String, logger: Logger) {
+        // Fuel metering is what lets a deadline stop a guest (see `Deadline`).
+        engine = Engine(configuration: EngineConfiguration(fuelMetering: true))
+        cache = ProgramCache()
+        self.scratchRoot = scratchRoot
+        self.logger = logger
+        try? FileManager.default.removeItem(atPath: scratchRoot)
+    }
+
+    public func start(_ spec: InstanceSpec) async throws(GustError) -> any GustRuntime.FunctionInstance {
+        let function = spec.function
+        let handler = function.handler
+        guard handler.hasSuffix(".wasm"), !handler.hasPrefix("/"), !handler.split(separator: "/").contains("..") else {
+            throw .invalid("The handler of a wasm function names its .wasm file inside the code, e.g. hello.wasm (got '\(handler)')")
+        }
+        var environment = function.environment
+        let scratch = environment.removeValue(forKey: "GUST_SCRATCH_DIR")
+        let settings = GuestSettings(
+            functionName: function.name, version: function.version, handler: handler, memoryMB: function.memoryMB,
+            environment: environment, scratchGuestPath: scratch.flatMap { $0.isEmpty ? nil : $0 },
+            scratchRoot: scratchRoot)
+        return WasmInstance(
+            spec: spec, settings: settings, engine: engine, cache: cache,
+            wasmPath: "\(spec.codeDirectory)/\(handler)")
+    }
+
+    /// Parses a module ahead of its first invocation (at deploy), so the cold start does not.
+    public func prepare(codeDirectory: String, handler: String) {
+        let path = "\(codeDirectory)/\(handler)"
+        let cache = self.cache
+        DispatchQueue.global().async { _ = try? cache.program(at: path) }
+    }
+}
+
+/// Parsed modules by file. Code directories are content-addressed, so a path names one version
+/// of the code for good and an entry never goes stale; old entries are evicted by count.
+final class ProgramCache: Sendable {
+    static let capacity = 128
+    private let entries = Mutex<(programs: [String: WasmProgram], order: [String])>(([:], []))
+
+    /// The program and, when this call parsed it, how long that took (part of a cold start).
+    func program(at path: String) throws(GustError) -> (WasmProgram, Double?) {
+        if let cached = entries.withLock({ $0.programs[path] }) { return (cached, nil) }
+        let started = DispatchTime.now()
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw .invalid("The code has no file \(URL(fileURLWithPath: path).lastPathComponent)")
+        }
+        let program: WasmProgram
+        do {
+            program = try WasmProgram(module: try parseWasm(bytes: Array(bytes)))
+        } catch let error as GustError {
+            throw error
+        } catch {
+            throw .invalid("\(URL(fileURLWithPath: path).lastPathComponent) is not a valid WebAssembly module: \(error)")
+        }
+        entries.withLock { entries in
+            if entries.programs.updateValue(program, forKey: path) == nil { entries.order.append(path) }
+            while entries.order.count > Self.capacity {
+                entries.programs.removeValue(forKey: entries.order.removeFirst())
+            }
+        }
+        return (program, WasmGuest.milliseconds(since: started))
+    }
+}

@@ -1,0 +1,295 @@
+import Foundation
+import GustCore
+import GustRuntime
+import Logging
+import Testing
+import WAT
+
+@testable import GustWasm
+
+/// Tiny guests written inline in WAT: each test states exactly what the guest does.
+enum Guests {
+    static let wasi = """
+        (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+        """
+
+    /// Copies stdin to stdout (up to 4 KiB), and writes a line to stderr.
+    static let echoBody = """
+        (i32.store (i32.const 0) (i32.const 1024))
+        (i32.store (i32.const 4) (i32.const 4096))
+        (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (i32.store (i32.const 4) (i32.load (i32.const 8)))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (i32.store (i32.const 16) (i32.const 512))
+        (i32.store (i32.const 20) (i32.const 9))
+        (drop (call $fd_write (i32.const 2) (i32.const 16) (i32.const 1) (i32.const 8)))
+        """
+
+    static let echo = """
+        (module \(wasi)
+          (memory (export "memory") 1)
+          (data (i32.const 512) "log line\\0a")
+          (func (export "_start") \(echoBody)))
+        """
+
+    /// A command with a global counter: every invocation must see it at zero.
+    static let counterCommand = """
+        (module \(wasi)
+          (memory (export "memory") 1)
+          (global $n (mut i32) (i32.const 0))
+          (func (export "_start")
+            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+            (i32.store8 (i32.const 100) (i32.add (i32.const 48) (global.get $n)))
+            (i32.store (i32.const 0) (i32.const 100))
+            (i32.store (i32.const 4) (i32.const 1))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+        """
+
+    /// A reactor: `_initialize` sets the counter to 5, each call adds one and prints it.
+    static let counterReactor = """
+        (module \(wasi)
+          (memory (export "memory") 1)
+          (global $n (mut i32) (i32.const 0))
+          (func (export "_initialize") (global.set $n (i32.const 5)))
+          (func (export "gust_handle") (param $len i32) (result i32)
+            (global.set $n (i32.add (global.get $n) (i32.const 1)))
+            (i32.store8 (i32.const 100) (i32.add (i32.const 48) (global.get $n)))
+            (i32.store (i32.const 0) (i32.const 100))
+            (i32.store (i32.const 4) (i32.const 1))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+            (i32.const 0)))
+        """
+
+    /// A reactor that echoes the event and reports its length through its status when asked to.
+    static let echoReactor = """
+        (module \(wasi)
+          (memory (export "memory") 1)
+          (data (i32.const 512) "log line\\0a")
+          (func (export "gust_handle") (param $len i32) (result i32)
+            \(echoBody)
+            (i32.const 0)))
+        """
+
+    static func command(_ body: String, memory: String = "1", extra: String = "") -> String {
+        """
+        (module \(wasi)
+          (memory (export "memory") \(memory))
+          \(extra)
+          (func (export "_start") \(body)))
+        """
+    }
+
+    static let spin = command("(loop $l (br $l))")
+    static let unreachable = command("(unreachable)")
+    static let exit3 = command("(call $proc_exit (i32.const 3))")
+    static let recurse = command("(call $r)", extra: "(func $r (call $r))")
+    static let growForever = command(
+        "(loop $l (br_if $l (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) (unreachable)")
+    /// Writes with an iovec far outside linear memory: WASI must refuse, not crash the host.
+    static let outOfBoundsWrite = command(
+        """
+        (i32.store (i32.const 0) (i32.const 0x7ffffff0))
+        (i32.store (i32.const 4) (i32.const 4096))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (drop (call $fd_write (i32.const 1) (i32.const 0xfffffff0) (i32.const 1) (i32.const 8)))
+        """)
+    /// Writes 8 MiB of stdout, more than a response may hold.
+    static let hugeOutput = command(
+        """
+        (local $i i32)
+        (i32.store (i32.const 0) (i32.const 0))
+        (i32.store (i32.const 4) (i32.const 65536))
+        (loop $l
+          (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 128))))
+        """)
+    /// Prints `gust.request_id` to stdout.
+    static let requestID = """
+        (module \(wasi)
+          (import "gust" "request_id" (func $rid (param i32 i32) (result i32)))
+          (import "gust" "deadline_ms" (func $deadline (result i64)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (i32.store (i32.const 4) (call $rid (i32.const 100) (i32.const 64)))
+            (i32.store (i32.const 0) (i32.const 100))
+            (drop (call $deadline))
+            (drop (call $rid (i32.const 0xfffffff0) (i32.const 64)))
+            (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+        """
+}
+
+struct WasmHarness {
+    let runtime: WasmRuntime
+    let directory: String
+
+    init() {
+        directory = NSTemporaryDirectory() + "gust-wasm-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        runtime = WasmRuntime(scratchRoot: directory + "/scratch", logger: Logger(label: "test"))
+    }
+
+    func start(_ wat: String, memoryMB: Int = 128, environment: [String: String] = [:]) async throws -> any GustRuntime.FunctionInstance {
+        let name = "m\(UUID().uuidString.prefix(8)).wasm"
+        let bytes = try wat2wasm(wat)
+        FileManager.default.createFile(atPath: "\(directory)/\(name)", contents: Data(bytes))
+        let function = FunctionConfiguration(
+            name: "f", runtime: "wasm", handler: name, memoryMB: memoryMB, timeoutSeconds: 1, environment: environment,
+            codeSha256: "", codeID: "c", codeSize: 0)
+        return try await runtime.start(InstanceSpec(instanceID: UUID().uuidString, function: function, codeDirectory: directory))
+    }
+
+    static func context(_ payload: String = "{}", seconds: Int = 1) -> InvocationContext {
+        InvocationContext(
+            requestID: UUID().uuidString, payload: Array(payload.utf8), deadline: Date().addingTimeInterval(Double(seconds)),
+            timeoutSeconds: seconds, invokedFunctionARN: "arn:aws:lambda:local:000000000000:function:f")
+    }
+}
+
+extension InstanceResult {
+    var text: String { String(decoding: payload, as: UTF8.self) }
+}
+
+@Suite struct WasmRuntimeTests {
+    let harness = WasmHarness()
+
+    @Test func commandEchoesStdinAndLogsStderr() async throws {
+        let instance = try await harness.start(Guests.echo)
+        let first = await instance.invoke(WasmHarness.context(#"{"a":1}"#))
+        #expect(first.outcome == .success)
+        #expect(first.text == #"{"a":1}"#)
+        #expect(first.logLines == ["log line"])
+        #expect(first.initDurationMs != nil)
+        let second = await instance.invoke(WasmHarness.context("[2]"))
+        #expect(second.text == "[2]")
+        #expect(second.initDurationMs == nil)
+        await instance.stop()
+    }
+
+    @Test func commandStateDoesNotLeakButReactorStateDoes() async throws {
+        let command = try await harness.start(Guests.counterCommand)
+        #expect(await command.invoke(WasmHarness.context()).text == "1")
+        #expect(await command.invoke(WasmHarness.context()).text == "1")
+        let reactor = try await harness.start(Guests.counterReactor)
+        #expect(await reactor.invoke(WasmHarness.context()).text == "6")
+        #expect(await reactor.invoke(WasmHarness.context()).text == "7")
+        await command.stop()
+        await reactor.stop()
+    }
+
+    @Test func reactorGetsEachEventAndItsLogs() async throws {
+        let reactor = try await harness.start(Guests.echoReactor)
+        for payload in ["first", #"{"second":true}"#, ""] {
+            let result = await reactor.invoke(WasmHarness.context(payload))
+            #expect(result.outcome == .success)
+            #expect(result.text == payload)
+            #expect(result.logLines == ["log line"])
+        }
+        await reactor.stop()
+    }
+
+    @Test func infiniteLoopTimesOut() async throws {
+        let instance = try await harness.start(Guests.spin)
+        let started = Date()
+        let result = await instance.invoke(WasmHarness.context())
+        #expect(result.outcome == .timeout)
+        #expect(result.errorType == "Sandbox.Timedout")
+        #expect(result.text.contains("Task timed out after 1.00 seconds"))
+        #expect(Date().timeIntervalSince(started) < 10)
+        await instance.stop()
+    }
+
+    @Test func memoryGrowthStopsAtTheFunctionsMemorySize() async throws {
+        let instance = try await harness.start(Guests.growForever, memoryMB: 16)
+        let result = await instance.invoke(WasmHarness.context())
+        #expect(result.outcome == .outOfMemory)
+        #expect(result.errorType == "Runtime.OutOfMemory")
+        #expect((result.maxMemoryUsedMB ?? 0) <= 16)
+        await instance.stop()
+    }
+
+    @Test func initialMemoryAboveTheLimitIsOutOfMemory() async throws {
+        let instance = try await harness.start(Guests.command("(nop)", memory: "1024"), memoryMB: 16)
+        let result = await instance.invoke(WasmHarness.context())
+        #expect(result.outcome == .outOfMemory)
+    }
+
+    @Test func trapsAreReportedWithTheirReason() async throws {
+        let unreachable = try await harness.start(Guests.unreachable)
+        let trap = await unreachable.invoke(WasmHarness.context())
+        #expect(trap.outcome == .crashed)
+        #expect(trap.errorType == "Runtime.WasmTrap")
+        #expect(trap.text.contains("unreachable"))
+        let recursion = try await harness.start(Guests.recurse)
+        let deep = await recursion.invoke(WasmHarness.context())
+        #expect(deep.errorType == "Runtime.WasmTrap")
+        #expect(deep.text.contains("call stack exhausted"))
+    }
+
+    @Test func nonZeroExitIsAFunctionError() async throws {
+        let instance = try await harness.start(Guests.exit3)
+        let result = await instance.invoke(WasmHarness.context())
+        #expect(result.outcome == .functionError)
+        #expect(result.errorType == "Runtime.ExitError")
+        #expect(result.text.contains("exit status 3"))
+    }
+
+    @Test func outOfBoundsPointersDoNotReachTheHost() async throws {
+        let instance = try await harness.start(Guests.outOfBoundsWrite)
+        let result = await instance.invoke(WasmHarness.context())
+        #expect(result.outcome != .success || result.text.isEmpty)
+        let context = try await harness.start(Guests.requestID)
+        let traced = await context.invoke(WasmHarness.context())
+        #expect(traced.errorType == "Runtime.WasmTrap")
+    }
+
+    @Test func responsesAreCapped() async throws {
+        let instance = try await harness.start(Guests.hugeOutput)
+        let result = await instance.invoke(WasmHarness.context())
+        #expect(result.outcome == .functionError)
+        #expect(result.errorType == "Function.ResponseSizeTooLarge")
+    }
+
+    @Test func brokenModulesAreInitErrors() async throws {
+        let name = "broken.wasm"
+        FileManager.default.createFile(atPath: "\(harness.directory)/\(name)", contents: Data("not wasm".utf8))
+        let function = FunctionConfiguration(
+            name: "f", runtime: "wasm", handler: name, codeSha256: "", codeID: "c", codeSize: 0)
+        let instance = try await harness.runtime.start(
+            InstanceSpec(instanceID: "b", function: function, codeDirectory: harness.directory))
+        let result = await instance.invoke(WasmHarness.context())
+        #expect(result.outcome == .initError)
+        #expect(result.errorType == "Runtime.InvalidWasmModule")
+        let missingImport = try await harness.start(
+            #"(module (import "env" "nope" (func)) (memory (export "memory") 1) (func (export "_start")))"#)
+        #expect(await missingImport.invoke(WasmHarness.context()).outcome == .initError)
+    }
+
+    @Test func environmentCarriesTheContext() async throws {
+        // environ_sizes_get then environ_get, then stdout gets the whole environ buffer.
+        let instance = try await harness.start(
+            """
+            (module
+              (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "environ_get" (func $get (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (func (export "_start")
+                (drop (call $sizes (i32.const 0) (i32.const 4)))
+                (drop (call $get (i32.const 1024) (i32.const 4096)))
+                (i32.store (i32.const 16) (i32.const 4096))
+                (i32.store (i32.const 20) (i32.load (i32.const 4)))
+                (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8)))))
+            """, environment: ["GREETING": "hi"])
+        let context = WasmHarness.context()
+        let result = await instance.invoke(context)
+        let variables = Set(result.text.split(separator: "\0").map(String.init))
+        #expect(variables.contains("GREETING=hi"))
+        #expect(variables.contains("AWS_LAMBDA_FUNCTION_NAME=f"))
+        #expect(variables.contains("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128"))
+        #expect(variables.contains("GUST_REQUEST_ID=\(context.requestID)"))
+        #expect(variables.contains { $0.hasPrefix("GUST_DEADLINE_MS=") })
+    }
+}
