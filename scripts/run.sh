@@ -5,10 +5,20 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export SWIFT_DETERMINISTIC_HASHING=1
 
-if ! command -v bwrap >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
-  echo "==> installing bubblewrap and curl (instance sandbox, the shell example)"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap curl
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+missing=()
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)   # the instance sandbox
+command -v curl >/dev/null 2>&1 || missing+=(curl)          # the shell example
+command -v make >/dev/null 2>&1 || missing+=(make)
+# The wasm examples: wasi-libc (sysroot) and the wasm32 compiler builtins; clang and wasm-ld
+# come with Swift's toolchain, else from Debian's clang and lld.
+dpkg -s wasi-libc >/dev/null 2>&1 || missing+=(wasi-libc)
+dpkg -s libclang-rt-dev-wasm32 >/dev/null 2>&1 || missing+=(libclang-rt-dev-wasm32)
+{ command -v clang >/dev/null 2>&1 && command -v wasm-ld >/dev/null 2>&1; } || missing+=(clang lld)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> apt-get install ${missing[*]}"
+  $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  command -v wasm-ld >/dev/null 2>&1 || export PATH="$PATH:$(ls -d /usr/lib/llvm-*/bin | tail -1)"
 fi
 
 echo "==> swift build (the first build takes a few minutes)"
@@ -28,6 +38,7 @@ for _ in $(seq 1 100); do
 done
 
 for app in examples/*/; do
+  [ -f "$app/Makefile" ] && make -s -C "$app"   # the wasm examples are built from C first
   [ -f "$app/gust.yaml" ] && "$GUST" deploy "$app"
 done
 "$GUST" ls
@@ -35,6 +46,7 @@ echo
 echo "Gust is serving on $GUST_ENDPOINT (data in $GUST_DATA_DIR). Try, in another shell:"
 echo "  export GUST_DATA_DIR=$GUST_DATA_DIR GUST_ENDPOINT=$GUST_ENDPOINT"
 echo "  $GUST invoke hello-python --payload '{\"name\": \"Ada\"}'"
+echo "  $GUST invoke hello-wasm-c --payload '{\"name\": \"Wasm\"}'"
 echo "  $GUST logs hello-python"
 echo "Ctrl-C stops the server."
 wait $SERVER

@@ -8,13 +8,22 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
-for pkg in bubblewrap curl zip unzip; do
+# wasi-libc and libclang-rt-dev-wasm32: the sysroot and builtins the wasm examples build with.
+for pkg in bubblewrap curl zip unzip make wasi-libc libclang-rt-dev-wasm32; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "==> apt-get install ${missing[*]}"
   $SUDO apt-get update -q
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+# The wasm examples need a clang with the WebAssembly target and wasm-ld: Swift's toolchain has
+# both; elsewhere Debian's clang and lld do.
+if ! command -v clang >/dev/null 2>&1 || ! command -v wasm-ld >/dev/null 2>&1; then
+  echo "==> apt-get install clang lld (for the wasm examples)"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang lld
+  command -v wasm-ld >/dev/null 2>&1 || export PATH="$PATH:$(ls -d /usr/lib/llvm-*/bin | tail -1)"
 fi
 
 # (b) A venv with boto3, awscli, pytest and requests, made from the real interpreter (not a shim).
