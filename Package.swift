@@ -115,12 +115,19 @@ let package = Package(
         .executableTarget(
             name: "gust-bench",
             dependencies: [
-                "GustCore", "GustControl", "GustProcess", "GustScheduler", "GustSigV4", "GustStoreSQLite",
+                "GustCore", "GustControl", "GustProcess", "GustRuntime", "GustScheduler", "GustSigV4", "GustStoreSQLite",
+                "GustWasm",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/Sources/gust-bench",
+            swiftSettings: strict),
+        // The baseline for the wasm throughput benchmark: a bare Hummingbird hello world.
+        .executableTarget(
+            name: "hello-hummingbird",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/Sources/hello-hummingbird",
             swiftSettings: strict),
         .target(
             name: "GustTesting",

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmarks: installs wrk, hyperfine and gcc if missing, builds a release `gust`, and
 # appends dated results to BENCHMARKS.md. Uses the test venv (scripts/test.sh creates it).
+#   Benchmarks/run.sh          process runtimes (Python, provided)
+#   Benchmarks/run.sh wasm     the wasm runtime (needs the toolchain scripts/test.sh installs)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export SWIFT_DETERMINISTIC_HASHING=1
@@ -19,4 +21,8 @@ fi
 "$VENV/bin/python" -c 'import boto3, requests' 2>/dev/null || "$VENV/bin/python" -m pip install -q boto3 requests
 swift build -c release --product gust
 swift build -c release --product gust-bench
+if [ "${1:-}" = wasm ]; then
+  swift build -c release --product hello-hummingbird
+  exec "$VENV/bin/python" Benchmarks/bench_wasm.py "$PWD/.build/release/gust"
+fi
 exec "$VENV/bin/python" Benchmarks/bench.py "$PWD/.build/release/gust"

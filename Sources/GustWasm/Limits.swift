@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 @_spi(Fuzzing) import WasmKit
 import Synchronization
 
@@ -46,58 +47,94 @@ final class MemoryCap: ResourceLimiter {
 /// wasmtime's epoch interruption. The write races with the interpreter's own read-modify-write,
 /// so it is repeated every millisecond until the guest has stopped; a lost zeroing only delays
 /// the trap by that much.
-final class Deadline: Sendable {
+///
+/// One watchdog thread serves every guest: arming and disarming are a lock and a table update,
+/// which matters on a warm path measured in microseconds (a dispatch timer per call cost more
+/// than the guest's own work).
+struct Deadline: Sendable {
     /// Budget a guest starts each call with: effectively unlimited, time is the limit.
     static let unlimited = Fuel(remaining: UInt64.max / 2)
-    private static let queue = DispatchQueue(label: "gust.wasm.deadline")
 
-    private struct State {
-        var armed = true
-        var fired = false
-    }
-
-    private let state = Mutex(State())
-    private let store: StoreReference
-    /// Dispatch sources are thread-safe to cancel; the type just is not marked Sendable.
-    private nonisolated(unsafe) let timer: any DispatchSourceTimer
-
-    private init(store: StoreReference, timer: any DispatchSourceTimer) {
-        self.store = store
-        self.timer = timer
-    }
+    private let token: Int
 
     /// Arms a deadline for the guest running in `store`; `disarm` before the store runs again.
     static func arm(_ store: Store, at deadline: DispatchTime) -> Deadline {
         store.fuel = unlimited
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        let watchdog = Deadline(store: StoreReference(store), timer: timer)
-        timer.schedule(deadline: deadline, repeating: .milliseconds(1), leeway: .microseconds(200))
-        timer.setEventHandler { [weak watchdog] in watchdog?.fire() }
-        timer.resume()
-        return watchdog
+        return Deadline(token: Watchdog.shared.arm(StoreReference(store), at: deadline.uptimeNanoseconds))
     }
 
-    private func fire() {
-        state.withLock { state in
-            guard state.armed else { return }
-            state.fired = true
-            store.store.fuel = Fuel(remaining: 0)
-        }
-    }
-
-    /// Stops the watchdog; afterwards it never touches the store again. Returns whether it fired.
+    /// Stops watching; afterwards the watchdog never touches the store again. Returns whether the
+    /// deadline had passed and the guest was told to stop.
     @discardableResult
     func disarm() -> Bool {
-        state.withLock { state in
-            state.armed = false
-            timer.cancel()
-            return state.fired
-        }
+        Watchdog.shared.disarm(token)
     }
 }
 
-/// A store crossing to the watchdog's queue. Only `Deadline.fire` touches it from there, under
-/// the watchdog's lock, and only the fuel counter (see `Deadline`).
+/// The thread behind `Deadline`.
+private final class Watchdog: @unchecked Sendable {
+    static let shared = Watchdog()
+    private static let retryNanoseconds: UInt64 = 1_000_000
+
+    private struct Entry {
+        let store: StoreReference
+        let deadline: UInt64
+        var fired = false
+    }
+
+    // NSCondition guards everything below it.
+    private let condition = NSCondition()
+    private var entries: [Int: Entry] = [:]
+    private var nextToken = 0
+    /// When the thread wakes next (uptime ns); `UInt64.max` while it waits for work.
+    private var wakeAt = UInt64.max
+
+    private init() {
+        let thread = Thread { [self] in run() }
+        thread.name = "gust-wasm-deadlines"
+        thread.start()
+    }
+
+    func arm(_ store: StoreReference, at deadline: UInt64) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        nextToken += 1
+        entries[nextToken] = Entry(store: store, deadline: deadline)
+        if deadline < wakeAt { condition.signal() }
+        return nextToken
+    }
+
+    func disarm(_ token: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return entries.removeValue(forKey: token)?.fired ?? false
+    }
+
+    private func run() {
+        condition.lock()
+        while true {
+            let now = DispatchTime.now().uptimeNanoseconds
+            var next = UInt64.max
+            for (token, entry) in entries {
+                if entry.deadline <= now {
+                    entry.store.store.fuel = Fuel(remaining: 0)
+                    entries[token]?.fired = true
+                    next = min(next, now + Self.retryNanoseconds)
+                } else {
+                    next = min(next, entry.deadline)
+                }
+            }
+            wakeAt = next
+            if next == UInt64.max {
+                condition.wait()
+            } else {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Double(next - now) / 1e9))
+            }
+        }
+    }
+}
+/// A store crossing to the watchdog's thread. Only the watchdog touches it from there, under its
+/// lock, and only the fuel counter (see `Deadline`).
 private struct StoreReference: @unchecked Sendable {
     let store: Store
     init(_ store: Store) { self.store = store }

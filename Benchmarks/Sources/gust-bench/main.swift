@@ -3,15 +3,20 @@
 // with 1 and 4 concurrent callers. Prints one JSON object; bench.py puts it beside the end-to-end
 // numbers and the baselines.
 //
-// usage: gust-bench <zip-dir>   (holds py-hello.zip and c-hello.zip)
+// usage: gust-bench <zip-dir>        (holds py-hello.zip and c-hello.zip)
+//        gust-bench wasm <zip-dir>   (holds wasm-hello-N.zip and wasm-reactor-N.zip, N = 0…6: the
+//                                     same module beside a different marker file, so that every
+//                                     deploy is new code and its first invoke parses the module)
 
 import Foundation
 import GustControl
 import GustCore
 import GustProcess
+import GustRuntime
 import GustScheduler
 import GustSigV4
 import GustStoreSQLite
+import GustWasm
 import Logging
 import NIOCore
 import NIOPosix
@@ -46,7 +51,9 @@ func sigV4VerifyMicroseconds() -> Double {
     return milliseconds(ContinuousClock.now - start) * 1000 / Double(count)
 }
 
-let zipDirectory = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "."
+let wasmMode = CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "wasm"
+let positional = Array(CommandLine.arguments.dropFirst(wasmMode ? 2 : 1))
+let zipDirectory = positional.first ?? "."
 let data = NSTemporaryDirectory() + "gust-bench-\(UUID().uuidString)"
 try FileManager.default.createDirectory(atPath: data + "/bootstraps", withIntermediateDirectories: true)
 var logger = Logger(label: "gust-bench")
@@ -66,14 +73,25 @@ let runtime = ProcessRuntime(
 let recorder = InvocationRecorder(log: store, logger: logger)
 let recorderTask = Task { try await recorder.run() }
 let scheduler = Scheduler(
-    functions: store, recorder: recorder, runtimes: [.python: runtime, .node: runtime, .provided: runtime],
+    functions: store, recorder: recorder,
+    runtimes: [
+        .python: runtime, .node: runtime, .provided: runtime,
+        .wasm: WasmRuntime(scratchRoot: data + "/scratch", logger: logger),
+    ],
     codeDirectory: { code.directory(for: $0.codeID) }, settings: SchedulerSettings(), logger: logger)
 let functions = FunctionService(store: store, code: code, scheduler: scheduler)
 
 var results: [String: Any] = ["sandbox": bwrap == nil ? "none" : "bwrap", "sigv4_verify_us": sigV4VerifyMicroseconds()]
-for (name, runtimeName) in [("py-hello", "python3.11"), ("c-hello", "provided.al2023")] {
-    let zip = Array(try Data(contentsOf: URL(fileURLWithPath: "\(zipDirectory)/\(name).zip")))
-    _ = try await functions.create(CreateFunctionInput(name: name, runtime: runtimeName, handler: "app.handler", zip: zip))
+let cases: [(name: String, runtime: String, handler: String)] =
+    wasmMode
+    ? [("wasm-hello", "wasm", "hello.wasm"), ("wasm-reactor", "wasm", "reactor.wasm")]
+    : [("py-hello", "python3.11", "app.handler"), ("c-hello", "provided.al2023", "app.handler")]
+func zip(_ name: String, run: Int) throws -> [UInt8] {
+    let file = wasmMode ? "\(zipDirectory)/\(name)-\(run).zip" : "\(zipDirectory)/\(name).zip"
+    return Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+}
+for (name, runtimeName, handler) in cases {
+    _ = try await functions.create(CreateFunctionInput(name: name, runtime: runtimeName, handler: handler, zip: try zip(name, run: 0)))
     try await functions.setReservedConcurrency(name, 4)
     let payload = Array(#"{"name":"bench"}"#.utf8)
 
@@ -86,7 +104,12 @@ for (name, runtimeName) in [("py-hello", "python3.11"), ("c-hello", "provided.al
 
     var cold: [Double] = []
     for run in 0..<7 {
-        _ = try await functions.updateConfiguration(name, ConfigurationPatch(description: "run \(run)"))
+        if wasmMode {
+            // New code each time (run 0 is the create above): the module is parsed on this invoke.
+            if run > 0 { _ = try await functions.updateCode(name, zip: try zip(name, run: run), publish: false) }
+        } else {
+            _ = try await functions.updateConfiguration(name, ConfigurationPatch(description: "run \(run)"))
+        }
         cold.append(try await invoke())
     }
     for _ in 0..<200 { _ = try await invoke() }  // warm up
@@ -114,6 +137,29 @@ for (name, runtimeName) in [("py-hello", "python3.11"), ("c-hello", "provided.al
             "rps": Double(concurrent.count) / seconds,
         ],
     ]
+}
+if wasmMode {
+    // The runtime alone, under the scheduler: one reactor instance invoked in a loop.
+    let directory = data + "/reactor-only"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let module = positional.count > 1 ? positional[1] : "examples/hello-wasm-reactor/reactor.wasm"
+    try FileManager.default.copyItem(atPath: module, toPath: directory + "/reactor.wasm")
+    let runtime = WasmRuntime(scratchRoot: data + "/scratch-only", logger: logger)
+    let function = FunctionConfiguration(
+        name: "reactor-only", runtime: "wasm", handler: "reactor.wasm", codeSha256: "", codeID: "", codeSize: 0)
+    let instance = try await runtime.start(InstanceSpec(instanceID: "only", function: function, codeDirectory: directory))
+    var latencies: [Double] = []
+    for index in 0..<3200 {
+        let context = InvocationContext(
+            requestID: UUID().uuidString, payload: Array(#"{"name":"bench"}"#.utf8), deadline: Date() + 10,
+            timeoutSeconds: 10, invokedFunctionARN: "arn")
+        let start = ContinuousClock.now
+        let result = await instance.invoke(context)
+        if index >= 200 { latencies.append(milliseconds(ContinuousClock.now - start)) }
+        guard result.outcome == .success else { throw GustError.internalError("reactor-only: \(result.outcome)") }
+    }
+    await instance.stop()
+    results["wasm-reactor-runtime-only"] = ["warm_1": ["p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)]]
 }
 await scheduler.shutdown()
 recorderTask.cancel()

@@ -1,0 +1,171 @@
+"""Gust benchmark, wasm runtime: cold start and warm invoke for the C hello (a WASI command, fresh
+instance per call) and the reactor example (one instance, `gust_handle` per call), inside the
+scheduler and end to end over the Invoke API; and requests/s of a warm wasm hello through Gust
+against a bare Hummingbird hello-world server, both measured in this run with `wrk -t2 -c64`.
+
+Run through `Benchmarks/run.sh wasm`. Writes a dated section into BENCHMARKS.md.
+"""
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import Client, Server, free_port, wrk, zip_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTIONS = {
+    # name: (example directory, module)
+    "wasm-hello": ("examples/hello-wasm-c", "hello.wasm"),
+    "wasm-reactor": ("examples/hello-wasm-reactor", "reactor.wasm"),
+}
+COLD_RUNS = 7
+
+
+def build_zips(workdir):
+    """wasm-<name>-N.zip: the module beside a marker, so that every deploy is new code."""
+    for name, (directory, module) in FUNCTIONS.items():
+        subprocess.run(["make", "-s", "-C", str(ROOT / directory), module], check=True)
+        data = (ROOT / directory / module).read_bytes()
+        for run in range(COLD_RUNS):
+            files = {module: (data, 0o644), "deploy.txt": (b"deploy %d" % run, 0o644)}
+            (workdir / ("%s-%d.zip" % (name, run))).write_bytes(zip_dir(files))
+
+
+def hummingbird(binary, connections=64, seconds=10):
+    port = free_port()
+    proc = subprocess.Popen([binary, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = "http://127.0.0.1:%d/" % port
+        for _ in range(100):
+            try:
+                subprocess.run(["curl", "-fs", "-X", "POST", url], check=True, capture_output=True)
+                break
+            except subprocess.CalledProcessError:
+                time.sleep(0.1)
+        body = b'{"name":"bench"}'
+        wrk(url, {"Content-Type": "application/json"}, body, connections, 2)
+        return wrk(url, {"Content-Type": "application/json"}, body, connections, seconds)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def main():
+    gust = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / ".build/release/gust")
+    release = Path(gust).parent
+    workdir = Path(tempfile.mkdtemp(prefix="gust-bench-wasm-"))
+    build_zips(workdir)
+    results = {"date": datetime.date.today().isoformat()}
+
+    # Inside the scheduler: no HTTP gateway, no SigV4.
+    results["scheduler"] = json.loads(subprocess.run(
+        [str(release / "gust-bench"), "wasm", str(workdir)], check=True, capture_output=True, text=True).stdout)
+
+    # The baseline server, measured in this run, before Gust starts.
+    results["hummingbird"] = hummingbird(str(release / "hello-hummingbird"))
+
+    server = Server(gust, "auto")
+    try:
+        client = Client(server.url)
+        for name, (_, module) in FUNCTIONS.items():
+            zip0 = (workdir / ("%s-0.zip" % name)).read_bytes()
+            client.lam.create_function(FunctionName=name, Runtime="wasm", Handler=module, Role="r",
+                                       MemorySize=128, Timeout=10, Code={"ZipFile": zip0})
+            cold, init = [client.invoke_timed(name)], [client.last_init_ms(name)]
+            for run in range(1, COLD_RUNS):
+                code = (workdir / ("%s-%d.zip" % (name, run))).read_bytes()
+                client.lam.update_function_code(FunctionName=name, ZipFile=code)
+                cold.append(client.invoke_timed(name))
+                init.append(client.last_init_ms(name))
+            body = b'{"name":"bench"}'
+            path = "/2015-03-31/functions/%s/invocations" % name
+            headers = client.signed("POST", path, body)
+            wrk(server.url + path, headers, body, 4, 2)  # warm up
+            results[name] = {
+                "cold_after_deploy_ms": statistics.median(cold),
+                "init_after_deploy_ms": statistics.median(init),
+                "warm_1": wrk(server.url + path, headers, body, 1, 10),
+                "warm_4": wrk(server.url + path, headers, body, 4, 10),
+            }
+        # Throughput against the bare server: the warm reactor, 64 connections.
+        path = "/2015-03-31/functions/wasm-reactor/invocations"
+        body = b'{"name":"bench"}'
+        headers = client.signed("POST", path, body)
+        wrk(server.url + path, headers, body, 64, 2)
+        results["gust_64"] = wrk(server.url + path, headers, body, 64, 10)
+    finally:
+        server.stop()
+    print(json.dumps(results, indent=2))
+    write_markdown(results)
+
+
+def write_markdown(r):
+    cpu = "unknown"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    hello, reactor = r["wasm-hello"], r["wasm-reactor"]
+    sh, sr = r["scheduler"]["wasm-hello"], r["scheduler"]["wasm-reactor"]
+    hb, g = r["hummingbird"], r["gust_64"]
+    us = lambda ms: ms * 1000  # noqa: E731
+    lines = [
+        "## %s — wasm runtime: cold start, warm invoke, throughput against bare Hummingbird" % r["date"],
+        "",
+        "Machine: %s, %d cores, %s. Command: `Benchmarks/run.sh wasm` (release build)." % (
+            cpu, os.cpu_count(), platform.platform()),
+        "`wasm-hello` is `examples/hello-wasm-c` (a WASI command: a fresh instance per invocation);",
+        "`wasm-reactor` is `examples/hello-wasm-reactor` (`_initialize` once, `gust_handle` per call).",
+        "Cold = the first invoke after deploying new code (the module is parsed on that invoke), median of %d." % COLD_RUNS,
+        "",
+        "Inside the scheduler (`gust-bench wasm`: `Scheduler.invoke` called directly):",
+        "",
+        "| measurement | wasm-hello (command) | wasm-reactor |",
+        "|---|---|---|",
+        "| cold, first invoke after deploy | %.2f ms | %.2f ms |" % (sh["cold_after_deploy_ms"], sr["cold_after_deploy_ms"]),
+        "| warm, 1 caller: p50 / p99 | %.0f / %.0f µs | %.0f / %.0f µs |" % (
+            us(sh["warm_1"]["p50_ms"]), us(sh["warm_1"]["p99_ms"]), us(sr["warm_1"]["p50_ms"]), us(sr["warm_1"]["p99_ms"])),
+        "| warm, 4 callers: p50 / p99, throughput | %.0f / %.0f µs, %.0f/s | %.0f / %.0f µs, %.0f/s |" % (
+            us(sh["warm_4"]["p50_ms"]), us(sh["warm_4"]["p99_ms"]), sh["warm_4"]["rps"],
+            us(sr["warm_4"]["p50_ms"]), us(sr["warm_4"]["p99_ms"]), sr["warm_4"]["rps"]),
+        "",
+        "End to end over the Lambda Invoke API (wrk replaying one SigV4-signed Invoke on kept-alive",
+        "connections; cold starts from a Python `requests` session, client-observed; `Init` is Gust's",
+        "recorded init duration):",
+        "",
+        "| measurement | wasm-hello (command) | wasm-reactor |",
+        "|---|---|---|",
+        "| cold, first invoke after deploy (Init) | %.2f ms (%.2f) | %.2f ms (%.2f) |" % (
+            hello["cold_after_deploy_ms"], hello["init_after_deploy_ms"], reactor["cold_after_deploy_ms"], reactor["init_after_deploy_ms"]),
+        "| warm, 1 client: p50 / p99 | %.0f / %.0f µs | %.0f / %.0f µs |" % (
+            us(hello["warm_1"]["p50_ms"]), us(hello["warm_1"]["p99_ms"]), us(reactor["warm_1"]["p50_ms"]), us(reactor["warm_1"]["p99_ms"])),
+        "| warm, 4 clients: p50 / p99, throughput | %.0f / %.0f µs, %.0f/s | %.0f / %.0f µs, %.0f/s |" % (
+            us(hello["warm_4"]["p50_ms"]), us(hello["warm_4"]["p99_ms"]), hello["warm_4"]["rps"],
+            us(reactor["warm_4"]["p50_ms"]), us(reactor["warm_4"]["p99_ms"]), reactor["warm_4"]["rps"]),
+        "",
+        "Throughput, `wrk -t2 -c64 -d10s`, same run (no HTTP trigger exists yet, so Gust is measured over",
+        "the signed Invoke API: every request also pays SigV4 verification, the Lambda route and an",
+        "invocation record):",
+        "",
+        "| server | requests/s | p50 / p99 | ratio |",
+        "|---|---|---|---|",
+        "| bare Hummingbird hello (`Benchmarks/Sources/hello-hummingbird`) | %.0f | %.3f / %.3f ms | 1.00 |" % (
+            hb["rps"], hb["p50_ms"], hb["p99_ms"]),
+        "| Gust, warm wasm-reactor via Invoke | %.0f | %.3f / %.3f ms | %.2f |" % (
+            g["rps"], g["p50_ms"], g["p99_ms"], g["rps"] / hb["rps"]),
+        "",
+    ]
+    path = ROOT / "BENCHMARKS.md"
+    existing = path.read_text()
+    head, sep, rest = existing.partition("\n## ")
+    path.write_text(head.rstrip() + "\n\n" + "\n".join(lines) + ("\n## " + rest if sep else ""))
+
+
+if __name__ == "__main__":
+    main()
