@@ -79,7 +79,9 @@ final class WasmGuest {
     private let cap: MemoryCap
     /// The reactor's live instance; commands never keep one.
     private var reactor: Live?
-    private var initDurationMs: Double?
+    /// This instance's cold start: parsing (when this instance parsed the module) plus the first
+    /// instantiation, and `_initialize` for a reactor.
+    private var initDurationMs: Double
     private var initReported = false
     private var scratchDirectory: String?
 
@@ -99,7 +101,7 @@ final class WasmGuest {
         output = OutputCapture(limit: settings.maxResponseBytes, memoryGuard: memoryGuard)
         errors = OutputCapture(limit: settings.maxLogBytes, memoryGuard: memoryGuard)
         cap = MemoryCap(maxBytes: settings.memoryBytes)
-        initDurationMs = parseMs
+        initDurationMs = parseMs ?? 0
     }
 
     // MARK: Invocations
@@ -140,8 +142,8 @@ final class WasmGuest {
         } catch {
             return failure(error, invocation: invocation, deadline: nil, phase: .initialisation)
         }
-        if initDurationMs != nil, !initReported {
-            initDurationMs! += Self.milliseconds(since: started)
+        if !initReported {
+            initDurationMs += Self.milliseconds(since: started)
         }
         defer { try? live.wasi.close() }
         let deadline = Deadline.arm(live.store, at: Self.dispatchTime(invocation.deadline))
@@ -175,7 +177,7 @@ final class WasmGuest {
                 try? live.wasi.close()
                 return failure(error, invocation: invocation, deadline: deadline, phase: .initialisation)
             }
-            initDurationMs = (initDurationMs ?? 0) + Self.milliseconds(since: started)
+            initDurationMs += Self.milliseconds(since: started)
             reactor = live
             // What `_initialize` printed belongs to the first invocation's log, as on Lambda.
         }
