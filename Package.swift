@@ -57,6 +57,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        .target(name: "GustHTTP", dependencies: ["GustCore"], swiftSettings: strict),
         .target(
             name: "GustScheduler",
             dependencies: [
@@ -142,6 +143,7 @@ let package = Package(
         .testTarget(name: "GustStoreSQLiteTests", dependencies: ["GustStoreSQLite", "GustStore"]),
         .testTarget(name: "GustRuntimeTests", dependencies: ["GustRuntime"]),
         .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler"]),
+        .testTarget(name: "GustHTTPTests", dependencies: ["GustHTTP", "GustCore"]),
         .testTarget(name: "GustProcessTests", dependencies: ["GustProcess", "GustRuntime"]),
         .testTarget(
             name: "GustWasmTests",

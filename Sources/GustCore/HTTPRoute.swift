@@ -1,0 +1,94 @@
+/// An HTTP trigger: requests on the HTTP listener whose method and path match reach the function
+/// as API Gateway HTTP API (payload format 2.0) events.
+public struct HTTPRoute: Codable, Sendable, Equatable {
+    public static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"]
+
+    public var functionName: String
+    /// A version or alias; nil means `$LATEST`.
+    public var qualifier: String?
+    /// An HTTP method, or `ANY`.
+    public var method: String
+    /// `/items/{id}`, `/files/{proxy+}`: literal segments, `{name}` parameters, and a greedy
+    /// `{name+}` as the last segment.
+    public var path: String
+
+    public init(functionName: String, qualifier: String? = nil, method: String, path: String) {
+        self.functionName = functionName
+        self.qualifier = qualifier
+        self.method = method.uppercased()
+        self.path = path
+    }
+
+    /// API Gateway's route key: `GET /items/{id}`.
+    public var routeKey: String { "\(method) \(path)" }
+
+    public func validate() throws(GustError) {
+        guard Self.methods.contains(method) else {
+            throw .invalid("Route \(routeKey): the method must be one of \(Self.methods.sorted().joined(separator: ", "))")
+        }
+        _ = try RoutePattern(path)
+    }
+}
+
+/// A route's path, split into segments (validated).
+public struct RoutePattern: Sendable, Equatable, Hashable {
+    public enum Segment: Sendable, Equatable, Hashable {
+        case literal(String)
+        case parameter(String)
+        case greedy(String)
+    }
+
+    public let segments: [Segment]
+
+    public init(_ path: String) throws(GustError) {
+        guard path.hasPrefix("/") else {
+            throw .invalid("Route path '\(path)' must start with /")
+        }
+        var segments: [Segment] = []
+        var names = Set<String>()
+        let parts = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        for (index, part) in parts.enumerated() {
+            if part.isEmpty {
+                // "/" alone is the root; an empty segment anywhere else is a typo.
+                guard parts.count == 1 else { throw .invalid("Route path '\(path)' has an empty segment") }
+                continue
+            }
+            if part.hasPrefix("{") && part.hasSuffix("}") {
+                var name = String(part.dropFirst().dropLast())
+                let greedy = name.hasSuffix("+")
+                if greedy { name.removeLast() }
+                guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                    throw .invalid("Route path '\(path)': '\(part)' is not a valid parameter")
+                }
+                guard names.insert(name).inserted else {
+                    throw .invalid("Route path '\(path)' names the parameter '\(name)' twice")
+                }
+                if greedy {
+                    guard index == parts.count - 1 else {
+                        throw .invalid("Route path '\(path)': a greedy parameter {\(name)+} must be the last segment")
+                    }
+                    segments.append(.greedy(name))
+                } else {
+                    segments.append(.parameter(name))
+                }
+            } else {
+                guard !part.contains("{"), !part.contains("}") else {
+                    throw .invalid("Route path '\(path)': '\(part)' mixes text and a parameter")
+                }
+                segments.append(.literal(String(part)))
+            }
+        }
+        self.segments = segments
+    }
+
+    /// The shape two routes must not share: parameter names do not matter.
+    public var shape: String {
+        "/" + segments.map { segment in
+            switch segment {
+            case .literal(let text): text
+            case .parameter: "{}"
+            case .greedy: "{+}"
+            }
+        }.joined(separator: "/")
+    }
+}

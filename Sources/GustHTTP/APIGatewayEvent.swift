@@ -1,0 +1,253 @@
+// The event is written by hand rather than through JSONSerialization: it is built for every
+// request on the HTTP listener, and Foundation's encoder costs more than the rest of the route.
+import Foundation
+import GustCore
+import Synchronization
+
+/// One request on the HTTP listener, as the trigger sees it.
+public struct HTTPTriggerRequest: Sendable {
+    public var method: String
+    public var rawPath: String
+    public var rawQuery: String
+    /// In arrival order, names as sent.
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    public var sourceIP: String
+    public var requestID: String
+    public var time: Date
+
+    public init(
+        method: String, rawPath: String, rawQuery: String, headers: [(name: String, value: String)], body: [UInt8],
+        sourceIP: String, requestID: String, time: Date = Date()
+    ) {
+        self.method = method
+        self.rawPath = rawPath
+        self.rawQuery = rawQuery
+        self.headers = headers
+        self.body = body
+        self.sourceIP = sourceIP
+        self.requestID = requestID
+        self.time = time
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name }?.value
+    }
+}
+
+/// Builds API Gateway HTTP API payload format 2.0 events.
+public enum APIGatewayEvent {
+    public static func make(_ request: HTTPTriggerRequest, match: RouteTable.Match, authorizer: [String: Any]? = nil) -> [UInt8] {
+        var json = JSONWriter()
+        json.open()
+        json.field("version", "2.0")
+        json.field("routeKey", match.route.routeKey)
+        json.field("rawPath", request.rawPath)
+        json.field("rawQueryString", request.rawQuery)
+
+        // Headers: lower-cased, repeated ones joined with commas; cookies go to their own list.
+        var headers: [(String, String)] = []
+        var index: [String: Int] = [:]
+        var cookies: [String] = []
+        for (name, value) in request.headers {
+            let lower = name.lowercased()
+            if lower == "cookie" {
+                cookies += value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                continue
+            }
+            if let at = index[lower] {
+                headers[at].1 += "," + value
+            } else {
+                index[lower] = headers.count
+                headers.append((lower, value))
+            }
+        }
+        if !cookies.isEmpty { json.field("cookies", strings: cookies) }
+        json.key("headers")
+        json.object(headers)
+
+        let query = queryParameters(request.rawQuery)
+        if !query.isEmpty {
+            json.key("queryStringParameters")
+            json.object(query)
+        }
+        if !match.pathParameters.isEmpty {
+            json.key("pathParameters")
+            json.object(match.pathParameters.sorted { $0.key < $1.key })
+        }
+
+        json.key("requestContext")
+        json.open()
+        json.field("accountId", "000000000000")
+        json.field("apiId", "gust")
+        let host = request.header("host") ?? "localhost"
+        json.field("domainName", host)
+        json.field("domainPrefix", String(host.split(separator: ".").first ?? ""))
+        json.key("http")
+        json.open()
+        json.field("method", request.method)
+        json.field("path", request.rawPath)
+        json.field("protocol", "HTTP/1.1")
+        json.field("sourceIp", request.sourceIP)
+        json.field("userAgent", request.header("user-agent") ?? "")
+        json.close()
+        json.field("requestId", request.requestID)
+        json.field("routeKey", match.route.routeKey)
+        json.field("stage", "$default")
+        json.field("time", clfTime(request.time))
+        json.field("timeEpoch", Int64(request.time.timeIntervalSince1970 * 1000))
+        if let authorizer {
+            json.key("authorizer")
+            json.raw(Array((try? JSONSerialization.data(withJSONObject: authorizer, options: [.sortedKeys])) ?? Data("{}".utf8)))
+        }
+        json.close()
+
+        if !request.body.isEmpty {
+            if isText(request.header("content-type")), let text = String(validating: request.body, as: UTF8.self) {
+                json.field("body", text)
+                json.field("isBase64Encoded", false)
+            } else {
+                json.field("body", Data(request.body).base64EncodedString())
+                json.field("isBase64Encoded", true)
+            }
+        } else {
+            json.field("isBase64Encoded", false)
+        }
+        json.close()
+        return json.bytes
+    }
+
+    /// Repeated parameters are joined with commas, as API Gateway does.
+    static func queryParameters(_ raw: String) -> [(String, String)] {
+        guard !raw.isEmpty else { return [] }
+        var result: [(String, String)] = []
+        var index: [String: Int] = [:]
+        for pair in raw.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = decode(parts[0])
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            if let at = index[name] {
+                result[at].1 += "," + value
+            } else {
+                index[name] = result.count
+                result.append((name, value))
+            }
+        }
+        return result
+    }
+
+    private static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    static func isText(_ contentType: String?) -> Bool {
+        guard let type = contentType?.lowercased() else { return true }
+        return type.hasPrefix("text/") || type.contains("json") || type.contains("xml")
+            || type.contains("x-www-form-urlencoded") || type.contains("javascript") || type.contains("graphql")
+    }
+
+    /// `12/Mar/2020:19:03:58 +0000`, API Gateway's `requestContext.time`.
+    static func clfTime(_ date: Date) -> String {
+        let formatter = clfFormatter.withLock { $0 }
+        return formatter.string(from: date)
+    }
+
+    private static let clfFormatter: Mutex<DateFormatter> = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "dd/MMM/yyyy:HH:mm:ss Z"
+        return Mutex(formatter)
+    }()
+}
+
+/// A minimal JSON writer: objects, strings, numbers, booleans. Keys are written in call order.
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    init() {
+        bytes.reserveCapacity(1024)
+    }
+
+    mutating func open() {
+        comma()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    mutating func close() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    mutating func key(_ name: String) {
+        comma()
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    mutating func field(_ name: String, _ value: String) {
+        key(name)
+        string(value)
+        needsComma = true
+    }
+
+    mutating func field(_ name: String, _ value: Int64) {
+        key(name)
+        bytes += Array(String(value).utf8)
+        needsComma = true
+    }
+
+    mutating func field(_ name: String, _ value: Bool) {
+        key(name)
+        bytes += Array((value ? "true" : "false").utf8)
+        needsComma = true
+    }
+
+    mutating func field(_ name: String, strings: [String]) {
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in strings.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            string(value)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    mutating func object(_ pairs: [(String, String)]) {
+        open()
+        for (name, value) in pairs { field(name, value) }
+        close()
+    }
+
+    mutating func raw(_ json: [UInt8]) {
+        bytes += json
+        needsComma = true
+    }
+
+    private mutating func comma() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
