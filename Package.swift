@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "GustGateway",
             dependencies: [
-                "GustCore", "GustStore", "GustScheduler", "GustSigV4", "GustControl",
+                "GustCore", "GustStore", "GustScheduler", "GustSigV4", "GustControl", "GustHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -60,13 +60,20 @@ class Server:
         self.dir = tempfile.mkdtemp(prefix="gust-bench-")
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
+        self.http_port = free_port()
+        self.http_url = "http://127.0.0.1:%d" % self.http_port
         env = dict(os.environ, GUST_ACCESS_KEY=KEY, GUST_SECRET_KEY=SECRET)
         self.proc = subprocess.Popen(
-            [gust, "serve", "--data-dir", self.dir, "--port", str(self.port), "--sandbox", sandbox,
+            [gust, "serve", "--data-dir", self.dir, "--port", str(self.port), "--http-port", str(self.http_port),
+             "--sandbox", sandbox,
              "--keep-alive", "300", "--log-level", os.environ.get("GUST_BENCH_LOG_LEVEL", "warning")],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        seen = set()
         for line in self.proc.stdout:
-            if "listening on" in line:
+            for marker in ("Gust listening on", "HTTP triggers on"):
+                if line.startswith(marker):
+                    seen.add(marker)
+            if len(seen) == 2:
                 break
         else:
             raise SystemExit("gust serve did not start")

@@ -36,6 +36,16 @@ extension GustClient {
         }
     }
 
+    /// Replaces a function's HTTP routes (Gust API); returns them as stored.
+    public func setRoutes(_ name: String, _ routes: [[String: Any]]) async throws -> [[String: Any]] {
+        let reply = try await call("PUT", "/gust/v1/functions/\(Self.encode(name))/routes", json: ["Routes": routes])
+        return reply.json?["Routes"] as? [[String: Any]] ?? []
+    }
+
+    public func routes() async throws -> [[String: Any]] {
+        try await call("GET", "/gust/v1/routes").json?["Routes"] as? [[String: Any]] ?? []
+    }
+
     public func deleteFunction(_ name: String) async throws {
         _ = try await call("DELETE", Self.functionPath(name))
     }

@@ -30,7 +30,7 @@ struct Deploy: AsyncParsableCommand {
                 configuration["Environment"] = ["Variables": function.environment ?? [:]]
                 if let keepAlive = function.keepAlive { configuration["GustKeepAliveSeconds"] = keepAlive }
                 if let description = function.description { configuration["Description"] = description }
-                let result: [String: Any]
+                var result: [String: Any]
                 if try await client.getFunction(function.name) == nil {
                     if !options.json { print("\(function.name): creating (\(zip.count) bytes)") }
                     var create = configuration
@@ -43,6 +43,19 @@ struct Deploy: AsyncParsableCommand {
                     result = try await client.updateConfiguration(function.name, configuration)
                 }
                 try await client.setConcurrency(function.name, function.concurrency)
+                // The manifest owns the function's routes: these replace whatever it had.
+                let routes = (function.events ?? []).compactMap(\.http).map { http -> [String: Any] in
+                    var route: [String: Any] = ["Method": (http.method ?? "ANY").uppercased(), "Path": http.path]
+                    if let qualifier = http.qualifier { route["Qualifier"] = qualifier }
+                    return route
+                }
+                let stored = try await client.setRoutes(function.name, routes)
+                if !stored.isEmpty {
+                    result["Routes"] = stored
+                    if !options.json {
+                        print("\(function.name): routes \(stored.compactMap { $0["RouteKey"] as? String }.joined(separator: ", "))")
+                    }
+                }
                 deployed.append(result)
                 if !options.json { print("\(function.name): deployed (\(function.runtime), \(result["MemorySize"] ?? "") MB)") }
             }

@@ -25,6 +25,27 @@ struct List: AsyncParsableCommand {
     }
 }
 
+struct Routes: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List HTTP routes (served on the --http-port listener).")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        try await runReporting {
+            let routes = try await options.client().routes()
+            if options.json {
+                Output.json(["Routes": routes])
+                return
+            }
+            Output.table(
+                ["ROUTE", "FUNCTION", "QUALIFIER"],
+                routes.map { r in
+                    [r["RouteKey"] as? String ?? "", r["FunctionName"] as? String ?? "", r["Qualifier"] as? String ?? "$LATEST"]
+                })
+        }
+    }
+}
+
 struct Remove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete functions.")
 

@@ -14,6 +14,18 @@ struct Manifest: Decodable {
         var concurrency: Int?
         var keepAlive: Int?
         var description: String?
+        var events: [Event]?
+    }
+
+    /// `events: - http: {method: GET, path: /items/{id}}`
+    struct Event: Decodable {
+        struct HTTP: Decodable {
+            var method: String?
+            var path: String
+            var qualifier: String?
+        }
+
+        var http: HTTP?
     }
 
     var functions: [Function]

@@ -17,6 +17,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port for every AWS-compatible API.")
     var port = 9000
 
+    @Option(name: .customLong("http-port"), help: "Port for HTTP triggers (user traffic on routes), apart from the API port.")
+    var httpPort = 8080
+
     @Option(help: "Instance sandbox: auto, bwrap or none.")
     var sandbox: ServerConfiguration.SandboxChoice = .auto
 
@@ -44,14 +47,18 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let env = ProcessInfo.processInfo.environment
         let configuration = ServerConfiguration(
-            dataDirectory: dataDirectory, host: host, port: port, sandbox: sandbox, keepAliveSeconds: keepAlive,
+            dataDirectory: dataDirectory, host: host, port: port, httpPort: httpPort, sandbox: sandbox, keepAliveSeconds: keepAlive,
             asyncRetryBaseSeconds: asyncRetryBase, maxInstancesPerFunction: maxInstances,
             logRetentionDays: logRetentionDays, logRetentionCount: logRetentionCount,
             accessKey: env["GUST_ACCESS_KEY"], secretKey: env["GUST_SECRET_KEY"])
         do {
-            try await GustServer(configuration: configuration, logger: logger).run { port in
-                FileHandle.standardOutput.write(Data("Gust listening on http://\(host):\(port)\n".utf8))
-            }
+            try await GustServer(configuration: configuration, logger: logger).run(
+                onListening: { port in
+                    FileHandle.standardOutput.write(Data("Gust listening on http://\(host):\(port)\n".utf8))
+                },
+                onHTTPListening: { port in
+                    FileHandle.standardOutput.write(Data("HTTP triggers on http://\(host):\(port)\n".utf8))
+                })
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure

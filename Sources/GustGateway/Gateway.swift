@@ -16,12 +16,14 @@ public struct Gateway: Sendable {
         public var log: any InvocationLog
         public var recorder: InvocationRecorder
         public var verifier: SigV4Verifier
+        public var triggers: HTTPTriggers
 
         public init(
             functions: FunctionService, invoker: any Invoker, asyncQueue: any AsyncEventQueue,
             asyncEnqueued: @escaping @Sendable () -> Void, log: any InvocationLog, recorder: InvocationRecorder,
-            verifier: SigV4Verifier
+            verifier: SigV4Verifier, triggers: HTTPTriggers
         ) {
+            self.triggers = triggers
             self.functions = functions
             self.invoker = invoker
             self.asyncQueue = asyncQueue
@@ -39,11 +41,13 @@ public struct Gateway: Sendable {
         router.add(middleware: ErrorMiddleware())
         router.add(
             middleware: SigV4Middleware(verifier: deps.verifier, maxBodyBytes: maxRequestBytes, publicPaths: ["/gust/v1/health"]))
+        let triggers = deps.triggers
         LambdaAPI(
             functions: deps.functions, invoker: deps.invoker, asyncQueue: deps.asyncQueue,
-            asyncEnqueued: deps.asyncEnqueued
+            asyncEnqueued: deps.asyncEnqueued, functionDeleted: { try? await triggers.reload() }
         ).register(on: router)
-        GustAPI(log: deps.log, recorder: deps.recorder, functions: deps.functions.store).register(on: router)
+        GustAPI(log: deps.log, recorder: deps.recorder, functions: deps.functions.store, triggers: triggers)
+            .register(on: router)
         return router
     }
 }

@@ -4,17 +4,42 @@ import GustScheduler
 import GustStore
 import Hummingbird
 
-/// Gust's own JSON API for what no AWS API covers: invocation records and logs.
+/// Gust's own JSON API for what no AWS API covers: invocation records, logs, HTTP routes.
 struct GustAPI: Sendable {
     let log: any InvocationLog
     let recorder: InvocationRecorder
     let functions: any FunctionStore
+    let triggers: HTTPTriggers
 
     func register(on router: Router<some RequestContext>) {
         router.get("/gust/v1/health") { _, _ in try LambdaWire.json(["Status": "ok"]) }
         router.get("/gust/v1/invocations") { request, _ in try await invocations(request, function: nil) }
         router.get("/gust/v1/functions/:name/invocations") { request, context in
             try await invocations(request, function: try name(context))
+        }
+        router.get("/gust/v1/routes") { _, _ in try LambdaWire.json(["Routes": triggers.routes().map(Self.wire)]) }
+        router.get("/gust/v1/functions/:name/routes") { _, context in
+            let name = try name(context)
+            guard try await functions.latest(name) != nil else {
+                throw GustError.notFound("Function not found: \(FunctionName.arn(name))")
+            }
+            return try LambdaWire.json(["Routes": triggers.routes(of: name).map(Self.wire)])
+        }
+        // Replaces the function's routes: {"Routes": [{"Method": "GET", "Path": "/items/{id}", "Qualifier": "live"}]}
+        router.put("/gust/v1/functions/:name/routes") { request, context in
+            let name = try name(context)
+            let body = try await LambdaWire.body(request)
+            guard let list = body["Routes"] as? [Any] else { throw GustError.invalid("Routes must be a list") }
+            let routes = try list.map { item throws(GustError) -> HTTPRoute in
+                guard let item = item as? [String: Any], let method = item["Method"] as? String, let path = item["Path"] as? String else {
+                    throw GustError.invalid("Each route needs a Method and a Path")
+                }
+                let qualifier = item["Qualifier"] as? String
+                if let qualifier { try FunctionName.validate(qualifier) }
+                return HTTPRoute(functionName: name, qualifier: qualifier, method: method, path: path)
+            }
+            try await triggers.setRoutes(of: name, routes)
+            return try LambdaWire.json(["Routes": triggers.routes(of: name).map(Self.wire)])
         }
         router.get("/gust/v1/functions/:name/logs") { request, context in
             let name = try name(context)
@@ -31,6 +56,14 @@ struct GustAPI: Sendable {
                 "NextToken": String(records.last?.id ?? (after ?? nil) ?? 0),
             ])
         }
+    }
+
+    static func wire(_ route: HTTPRoute) -> [String: Any] {
+        var object: [String: Any] = [
+            "FunctionName": route.functionName, "Method": route.method, "Path": route.path, "RouteKey": route.routeKey,
+        ]
+        if let qualifier = route.qualifier { object["Qualifier"] = qualifier }
+        return object
     }
 
     private func name(_ context: some RequestContext) throws -> String {

@@ -13,6 +13,8 @@ struct LambdaAPI: Sendable {
     let invoker: any Invoker
     let asyncQueue: any AsyncEventQueue
     let asyncEnqueued: @Sendable () -> Void
+    /// Told when a function is deleted: its HTTP routes went with it.
+    var functionDeleted: @Sendable () async -> Void = {}
 
     static let syncPayloadLimit = 6 * 1024 * 1024
     static let asyncPayloadLimit = 1024 * 1024
@@ -103,6 +105,7 @@ struct LambdaAPI: Sendable {
             throw GustError.invalid("Deleting a single version is not supported by Gust yet; delete the function or its aliases")
         }
         try await functions.delete(name)
+        await functionDeleted()
         return LambdaWire.empty(.noContent)
     }
 

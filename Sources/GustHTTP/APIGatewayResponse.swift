@@ -10,6 +10,11 @@ public struct HTTPTriggerResponse: Sendable, Equatable {
     public struct HeaderField: Sendable, Equatable {
         public var name: String
         public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
     }
 
     public init(status: Int, headers: [(String, String)], body: [UInt8]) {

@@ -26,7 +26,8 @@ public struct GustServer: Sendable {
     /// Runs until SIGTERM/SIGINT (or cancellation). `onListening` receives the bound port.
     /// `stop`, when given, triggers the same graceful shutdown as SIGTERM once it yields or ends.
     public func run(
-        stop: AsyncStream<Void>? = nil, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        stop: AsyncStream<Void>? = nil, onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onHTTPListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let config = configuration
         let dataDirectory = URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path
@@ -69,12 +70,14 @@ public struct GustServer: Sendable {
             logger: logger)
         let worker = AsyncInvocationWorker(queue: store, invoker: scheduler, policy: retry, workers: 8, logger: logger)
         let functions = FunctionService(store: store, code: code, scheduler: scheduler)
+        let triggers = HTTPTriggers(store: store, invoker: scheduler)
+        try await triggers.reload()
         let keys = [credentials.accessKeyId: credentials.secretAccessKey]
         let verifier = SigV4Verifier(credentials: { keys[$0] })
         let router = Gateway.router(
             .init(
                 functions: functions, invoker: scheduler, asyncQueue: store, asyncEnqueued: { worker.notify() },
-                log: store, recorder: recorder, verifier: verifier))
+                log: store, recorder: recorder, verifier: verifier, triggers: triggers))
         let host = config.host
         let logger = self.logger
         let app = Application(
@@ -86,13 +89,22 @@ public struct GustServer: Sendable {
                 await onListening(port)
             },
             logger: logger)
+        let http = Application(
+            responder: triggers.responder,
+            configuration: .init(address: .hostname(config.host, port: config.httpPort), serverName: "Gust"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? config.httpPort
+                logger.info("HTTP triggers listening on http://\(host):\(port)")
+                await onHTTPListening(port)
+            },
+            logger: logger)
         let retention = RetentionService(
             log: store, maxAge: config.logRetentionDays * 86400, keepPerFunction: config.logRetentionCount, logger: logger)
 
         // Shut down in reverse: stop accepting requests, finish async work, stop instances, flush records.
         let group = ServiceGroup(
             configuration: .init(
-                services: [recorder, KeepAliveReaper(scheduler: scheduler), worker, retention, app],
+                services: [recorder, KeepAliveReaper(scheduler: scheduler), worker, retention, app, http],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         // The instance cgroups are gone once the scheduler stopped them; their parent goes too,
         // also when a service failed.

@@ -12,6 +12,9 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String
     public var host: String
     public var port: Int
+    /// The listener for user traffic (HTTP routes), apart from the AWS API's port so that one can
+    /// be exposed and the other firewalled.
+    public var httpPort: Int
     public var sandbox: SandboxChoice
     public var keepAliveSeconds: Double
     public var asyncRetryBaseSeconds: Double
@@ -22,13 +25,14 @@ public struct ServerConfiguration: Sendable {
     public var secretKey: String?
 
     public init(
-        dataDirectory: String, host: String = "127.0.0.1", port: Int = 9000, sandbox: SandboxChoice = .auto,
+        dataDirectory: String, host: String = "127.0.0.1", port: Int = 9000, httpPort: Int = 8080, sandbox: SandboxChoice = .auto,
         keepAliveSeconds: Double = 300, asyncRetryBaseSeconds: Double = 60, maxInstancesPerFunction: Int = 32,
         logRetentionDays: Double = 7, logRetentionCount: Int = 10_000, accessKey: String? = nil, secretKey: String? = nil
     ) {
         self.dataDirectory = dataDirectory
         self.host = host
         self.port = port
+        self.httpPort = httpPort
         self.sandbox = sandbox
         self.keepAliveSeconds = keepAliveSeconds
         self.asyncRetryBaseSeconds = asyncRetryBaseSeconds

@@ -35,6 +35,7 @@ extension SQLiteStore: FunctionStore {
             if db.changesCount == 0 { throw Self.functionNotFound(name) }
             try db.execute(sql: "DELETE FROM versions WHERE function = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM aliases WHERE function = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM routes WHERE function = ?", arguments: [name])
         }
     }
 

@@ -72,6 +72,17 @@ extension SQLiteStore {
                     );
                     """)
         }
+        migrator.registerMigration("v2-routes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE routes (
+                        function TEXT NOT NULL,
+                        route_key TEXT NOT NULL,
+                        definition TEXT NOT NULL,
+                        PRIMARY KEY (function, route_key)
+                    );
+                    """)
+        }
         return migrator
     }
 }

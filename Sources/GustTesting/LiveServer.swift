@@ -8,6 +8,8 @@ import ZIPFoundation
 /// integration tests. `stop()` shuts it down the way SIGTERM does (graceful shutdown).
 public final class LiveServer: Sendable {
     public let port: Int
+    /// The HTTP trigger listener's port.
+    public let httpPort: Int
     public let dataDirectory: String
     public let client: GustClient
     private let task: Task<Void, any Error>
@@ -21,27 +23,32 @@ public final class LiveServer: Sendable {
         var logger = Logger(label: "gust-test")
         logger.logLevel = .warning
         let configuration = ServerConfiguration(
-            dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, sandbox: sandbox,
+            dataDirectory: dataDirectory, host: "127.0.0.1", port: 0, httpPort: 0, sandbox: sandbox,
             keepAliveSeconds: keepAliveSeconds, asyncRetryBaseSeconds: 0.2,
             accessKey: accessKey, secretKey: secretKey)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let (ports, continuation) = AsyncStream.makeStream(of: (api: Bool, port: Int).self)
         let (stop, stopper) = AsyncStream.makeStream(of: Void.self)
         let task = Task {
             defer { continuation.finish() }
-            try await GustServer(configuration: configuration, logger: logger).run(stop: stop) { port in
-                continuation.yield(port)
-            }
+            try await GustServer(configuration: configuration, logger: logger).run(
+                stop: stop, onListening: { continuation.yield((true, $0)) }, onHTTPListening: { continuation.yield((false, $0)) })
         }
-        for await port in ports {
-            return LiveServer(port: port, dataDirectory: dataDirectory, task: task, stopper: stopper)
+        var api: Int?
+        var http: Int?
+        for await (isAPI, port) in ports {
+            if isAPI { api = port } else { http = port }
+            if let api, let http {
+                return LiveServer(port: api, httpPort: http, dataDirectory: dataDirectory, task: task, stopper: stopper)
+            }
         }
         _ = try await task.value
         throw LiveServerError(message: "the server stopped before it listened")
     }
 
-    init(port: Int, dataDirectory: String, task: Task<Void, any Error>, stopper: AsyncStream<Void>.Continuation) {
+    init(port: Int, httpPort: Int, dataDirectory: String, task: Task<Void, any Error>, stopper: AsyncStream<Void>.Continuation) {
         self.stopper = stopper
         self.port = port
+        self.httpPort = httpPort
         self.dataDirectory = dataDirectory
         self.task = task
         self.client = GustClient(

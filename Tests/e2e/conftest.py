@@ -52,6 +52,8 @@ class GustServer:
         self.data_dir = str(data_dir)
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.http_port = free_port()
+        self.http_endpoint = f"http://127.0.0.1:{self.http_port}"
         self.proc = None
         self.lines = []
         self.session = False  # the session-wide server
@@ -62,7 +64,7 @@ class GustServer:
             pytest.fail(f"gust binary not found at {GUST_BIN}: run `swift build` or set GUST_BIN")
         env = dict(os.environ, GUST_ACCESS_KEY=ACCESS_KEY, GUST_SECRET_KEY=SECRET_KEY)
         cmd = [GUST_BIN, "serve", "--data-dir", self.data_dir, "--host", "127.0.0.1",
-               "--port", str(self.port), "--keep-alive", "2", "--async-retry-base", "0.2"]
+               "--port", str(self.port), "--http-port", str(self.http_port), "--keep-alive", "2", "--async-retry-base", "0.2"]
         self.lines = []
         self.listening = False
         ready = threading.Event()
@@ -70,10 +72,15 @@ class GustServer:
                                      stdin=subprocess.DEVNULL, start_new_session=True)
 
         def pump(proc=self.proc):
+            seen = set()
             for raw in proc.stdout:
                 line = raw.decode(errors="replace")
                 self.lines.append(line)
-                if "listening on" in line:
+                # Both listeners: the AWS API and the HTTP triggers.
+                for marker in ("Gust listening on", "HTTP triggers on"):
+                    if line.startswith(marker):
+                        seen.add(marker)
+                if len(seen) == 2 and not self.listening:
                     self.listening = True
                     ready.set()
             ready.set()  # EOF: the server died

@@ -1,0 +1,159 @@
+"""HTTP triggers end to end: routes set through the Gust API and gust.yaml, reached with plain HTTP
+on the --http-port listener; API Gateway HTTP API payload 2.0 in, API Gateway responses out."""
+
+import base64
+import json
+import textwrap
+
+import pytest
+import requests
+
+from conftest import signed
+
+# A handler written for API Gateway HTTP APIs (payload format 2.0), unchanged.
+APP = textwrap.dedent('''
+    import base64, json, time
+
+    def handler(event, context):
+        action = (event.get("queryStringParameters") or {}).get("action")
+        if action == "fail":
+            raise RuntimeError("boom")
+        if action == "sleep":
+            time.sleep(5)
+        if action == "bare":
+            return {"just": "json"}
+        if action == "binary":
+            return {"statusCode": 200, "headers": {"content-type": "application/octet-stream"},
+                    "body": base64.b64encode(bytes([0, 1, 255])).decode(), "isBase64Encoded": True}
+        return {
+            "statusCode": 201 if event["requestContext"]["http"]["method"] == "POST" else 200,
+            "headers": {"content-type": "application/json", "x-route": event["routeKey"]},
+            "cookies": ["session=abc; Path=/", "theme=dark"],
+            "body": json.dumps({"event": event}),
+        }
+''')
+
+
+def set_routes(endpoint, name, routes):
+    return signed("PUT", endpoint, f"/gust/v1/functions/{name}/routes", body=json.dumps({"Routes": routes}).encode())
+
+
+@pytest.fixture
+def routed(create_function, unique, endpoint):
+    def make(routes, **extra):
+        name = unique("http")
+        create_function(name, {"app.py": APP}, **extra)
+        response = set_routes(endpoint, name, routes)
+        assert response.status_code == 200, response.text
+        return name
+
+    return make
+
+
+def test_event_shape_and_structured_response(routed, gust_server):
+    name = routed([{"Method": "ANY", "Path": "/items/{id}"}, {"Method": "GET", "Path": "/files/{path+}"}])
+    base = gust_server.http_endpoint
+    response = requests.post(f"{base}/items/42?tag=a&tag=b&q=x%20y", data=json.dumps({"name": "Ada"}),
+                             headers={"Content-Type": "application/json", "Cookie": "c1=1; c2=2", "X-Custom": "v"})
+    assert response.status_code == 201, response.text
+    assert response.headers["x-route"] == "ANY /items/{id}"
+    assert response.headers["apigw-requestid"]
+    assert "session=abc; Path=/" in response.headers.get("set-cookie", "")
+    event = response.json()["event"]
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == "ANY /items/{id}"
+    assert event["rawPath"] == "/items/42"
+    assert event["rawQueryString"] == "tag=a&tag=b&q=x%20y"
+    assert event["queryStringParameters"] == {"tag": "a,b", "q": "x y"}
+    assert event["pathParameters"] == {"id": "42"}
+    assert event["cookies"] == ["c1=1", "c2=2"]
+    assert event["headers"]["x-custom"] == "v" and "cookie" not in event["headers"]
+    assert json.loads(event["body"]) == {"name": "Ada"} and event["isBase64Encoded"] is False
+    http = event["requestContext"]["http"]
+    assert http["method"] == "POST" and http["path"] == "/items/42" and http["sourceIp"] == "127.0.0.1"
+    assert http["userAgent"].startswith("python-requests")
+    assert event["requestContext"]["requestId"] == response.headers["apigw-requestid"]
+    assert isinstance(event["requestContext"]["timeEpoch"], int)
+
+    greedy = requests.get(f"{base}/files/a/b/c.txt").json()["event"]
+    assert greedy["pathParameters"] == {"path": "a/b/c.txt"}
+
+    binary = requests.put(f"{base}/items/7", data=bytes([0, 255]), headers={"Content-Type": "application/octet-stream"})
+    event = binary.json()["event"]
+    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == bytes([0, 255])
+
+
+def test_bare_values_binary_bodies_and_errors(routed, gust_server):
+    routed([{"Method": "GET", "Path": "/x"}], Timeout=1)
+    base = gust_server.http_endpoint
+    bare = requests.get(f"{base}/x?action=bare")
+    assert bare.status_code == 200 and bare.json() == {"just": "json"}
+    assert bare.headers["content-type"] == "application/json"
+    binary = requests.get(f"{base}/x?action=binary")
+    assert binary.content == bytes([0, 1, 255]) and binary.headers["content-type"] == "application/octet-stream"
+    failed = requests.get(f"{base}/x?action=fail")
+    assert failed.status_code == 502 and failed.json() == {"message": "Internal Server Error"}
+    timed_out = requests.get(f"{base}/x?action=sleep")
+    assert timed_out.status_code == 504, timed_out.text
+    assert requests.get(f"{base}/nope").status_code == 404
+    assert requests.get(f"{base}/nope").json() == {"message": "Not Found"}
+    assert requests.post(f"{base}/x").status_code == 404  # wrong method: no route, as API Gateway
+    big = requests.get(f"{base}/x", data=b"x" * (6 * 1024 * 1024 + 1))
+    assert big.status_code == 413
+
+
+def test_conflicts_and_validation(routed, endpoint, create_function, unique):
+    routed([{"Method": "GET", "Path": "/orders/{id}"}])
+    other = unique("other")
+    create_function(other, {"app.py": APP})
+    conflict = set_routes(endpoint, other, [{"Method": "GET", "Path": "/orders/{orderId}"}])
+    assert conflict.status_code == 409, conflict.text
+    assert "conflicts" in conflict.json()["message"]
+    invalid = set_routes(endpoint, other, [{"Method": "GET", "Path": "/{a+}/b"}])
+    assert invalid.status_code == 400
+    assert set_routes(endpoint, "missing-function", [{"Method": "GET", "Path": "/m"}]).status_code == 404
+
+
+def test_routes_go_with_their_function(routed, gust_server, lam):
+    name = routed([{"Method": "GET", "Path": "/temporary"}])
+    assert requests.get(f"{gust_server.http_endpoint}/temporary").status_code == 200
+    lam.delete_function(FunctionName=name)
+    assert requests.get(f"{gust_server.http_endpoint}/temporary").status_code == 404
+
+
+def test_wasm_function_behind_a_route(create_function, unique, endpoint, gust_server):
+    from test_wasm import HELLO_DIR, build
+    name = unique("wasm-route")
+    create_function(name, {"hello.wasm": build(HELLO_DIR, "hello.wasm")}, runtime="wasm", handler="hello.wasm")
+    assert set_routes(endpoint, name, [{"Method": "POST", "Path": "/hello"}]).status_code == 200
+    # The C hello gets the whole payload 2.0 event on stdin; its bare JSON answer becomes a 200.
+    response = requests.post(f"{gust_server.http_endpoint}/hello", json={"name": "Route"})
+    assert response.status_code == 200, response.text
+    assert response.json()["runtime"] == "wasm" and response.json()["function"] == name
+
+
+def test_gust_yaml_routes(gust_cli, gust_server, tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "app.py").write_text(APP)
+    (app / "gust.yaml").write_text(textwrap.dedent("""
+        functions:
+          - name: yaml-routes
+            runtime: python3.11
+            handler: app.handler
+            code: .
+            events:
+              - http:
+                  method: GET
+                  path: /yaml/{id}
+              - http: {path: "/yaml-any"}
+    """))
+    deployed = gust_cli("deploy", str(app))
+    assert deployed.returncode == 0, deployed.stderr
+    assert "GET /yaml/{id}" in deployed.stdout
+    listed = gust_cli("routes")
+    assert "GET /yaml/{id}" in listed.stdout and "ANY /yaml-any" in listed.stdout
+    response = requests.get(f"{gust_server.http_endpoint}/yaml/9")
+    assert response.status_code == 200 and response.json()["event"]["pathParameters"] == {"id": "9"}
+    assert requests.delete(f"{gust_server.http_endpoint}/yaml-any").status_code == 200
+    assert gust_cli("rm", "yaml-routes").returncode == 0
