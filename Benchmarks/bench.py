@@ -114,6 +114,12 @@ class Client:
         response = self.session.put(self.url + path, data=body, headers=self.signed("PUT", path, body))
         assert response.status_code == 200, response.text
 
+    def set_routes(self, name, routes):
+        path = "/gust/v1/functions/%s/routes" % name
+        body = json.dumps({"Routes": routes}).encode()
+        response = self.session.put(self.url + path, data=body, headers=self.signed("PUT", path, body))
+        assert response.status_code == 200, response.text
+
     def last_init_ms(self, name):
         path = "/gust/v1/functions/%s/invocations" % name
         response = self.session.get(self.url + path + "?limit=1", headers=self.signed("GET", path + "?limit=1"))

@@ -43,7 +43,7 @@ public struct InvocationRequest: Sendable {
     public var wantsLogTail: Bool
 
     public init(
-        requestID: String = UUID().uuidString.lowercased(), functionName: String, qualifier: String? = nil,
+        requestID: String = RequestID.make(), functionName: String, qualifier: String? = nil,
         payload: [UInt8], mode: InvocationMode = .sync, source: String = "api", clientContext: String? = nil,
         wantsLogTail: Bool = false
     ) {

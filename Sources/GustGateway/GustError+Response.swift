@@ -18,7 +18,7 @@ extension GustError: HTTPResponseError {
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[HTTPField.Name("x-amzn-ErrorType")!] = code
-        headers[HTTPField.Name("x-amzn-RequestId")!] = UUID().uuidString.lowercased()
+        headers[HTTPField.Name("x-amzn-RequestId")!] = RequestID.make()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

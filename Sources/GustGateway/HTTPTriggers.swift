@@ -77,7 +77,7 @@ public final class HTTPTriggers: Sendable {
         }
         var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
         if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
-        let requestID = UUID().uuidString.lowercased()
+        let requestID = RequestID.make()
         let trigger = HTTPTriggerRequest(
             method: method, rawPath: path, rawQuery: request.uri.query ?? "", headers: headers,
             body: Array(buffer: body), sourceIP: context.remoteIP, requestID: requestID)

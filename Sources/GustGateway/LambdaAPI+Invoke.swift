@@ -32,7 +32,7 @@ extension LambdaAPI {
             let payload = try await LambdaWire.bytes(request, limit: Self.asyncPayloadLimit)
             try Self.checkJSON(payload)
             _ = try await functions.get(name, qualifier: qualifier)
-            let requestID = UUID().uuidString.lowercased()
+            let requestID = RequestID.make()
             _ = try await asyncQueue.enqueue(
                 AsyncEvent(
                     requestID: requestID, functionName: name, qualifier: qualifier,

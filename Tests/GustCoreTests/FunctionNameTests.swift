@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import GustCore
@@ -93,5 +94,17 @@ import Testing
         #expect(line.contains("Init Duration: 12.50 ms"))
         #expect(line.contains("Status: Timeout"))
         #expect(abs(record.gigabyteSeconds - 1.001 * 0.25) < 1e-9)
+    }
+}
+
+@Test func requestIDsAreVersion4UUIDs() {
+    let ids = (0..<100).map { _ in RequestID.make() }
+    #expect(Set(ids).count == 100)
+    for id in ids {
+        #expect(id.count == 36)
+        let parsed = UUID(uuidString: id)
+        #expect(parsed != nil)
+        #expect(Array(id)[14] == "4")
+        #expect("89ab".contains(Array(id)[19]))
     }
 }
