@@ -28,7 +28,7 @@ PORT="${GUST_PORT:-9000}"
 export GUST_DATA_DIR="${GUST_DATA_DIR:-$PWD/.gust}"
 export GUST_ENDPOINT="http://127.0.0.1:$PORT"
 
-"$GUST" serve --port "$PORT" &
+"$GUST" serve --port "$PORT" --http-port "${GUST_HTTP_PORT:-8080}" &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 100); do
@@ -43,10 +43,12 @@ for app in examples/*/; do
 done
 "$GUST" ls
 echo
-echo "Gust is serving on $GUST_ENDPOINT (data in $GUST_DATA_DIR). Try, in another shell:"
+echo "Gust is serving on $GUST_ENDPOINT (data in $GUST_DATA_DIR), HTTP routes on http://127.0.0.1:${GUST_HTTP_PORT:-8080}."
+echo "Try, in another shell:"
 echo "  export GUST_DATA_DIR=$GUST_DATA_DIR GUST_ENDPOINT=$GUST_ENDPOINT"
 echo "  $GUST invoke hello-python --payload '{\"name\": \"Ada\"}'"
 echo "  $GUST invoke hello-wasm-c --payload '{\"name\": \"Wasm\"}'"
+echo "  curl -s localhost:${GUST_HTTP_PORT:-8080}/hello"
 echo "  $GUST logs hello-python"
 echo "Ctrl-C stops the server."
 wait $SERVER
