@@ -57,7 +57,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        .target(name: "GustHTTP", dependencies: ["GustCore"], swiftSettings: strict),
+        .target(
+            name: "GustHTTP",
+            dependencies: [
+                "GustCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "GustScheduler",
             dependencies: [
@@ -79,6 +85,7 @@ let package = Package(
             dependencies: [
                 "GustCore", "GustStore", "GustScheduler", "GustSigV4", "GustControl", "GustHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -143,7 +150,12 @@ let package = Package(
         .testTarget(name: "GustStoreSQLiteTests", dependencies: ["GustStoreSQLite", "GustStore"]),
         .testTarget(name: "GustRuntimeTests", dependencies: ["GustRuntime"]),
         .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler"]),
-        .testTarget(name: "GustHTTPTests", dependencies: ["GustHTTP", "GustCore"]),
+        .testTarget(
+            name: "GustHTTPTests",
+            dependencies: [
+                "GustHTTP", "GustCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
         .testTarget(name: "GustProcessTests", dependencies: ["GustProcess", "GustRuntime"]),
         .testTarget(
             name: "GustWasmTests",

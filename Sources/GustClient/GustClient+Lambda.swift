@@ -46,6 +46,18 @@ extension GustClient {
         try await call("GET", "/gust/v1/routes").json?["Routes"] as? [[String: Any]] ?? []
     }
 
+    public func createAPIKey(name: String) async throws -> [String: Any] {
+        try await call("POST", "/gust/v1/api-keys", json: ["Name": name]).json ?? [:]
+    }
+
+    public func apiKeys() async throws -> [[String: Any]] {
+        try await call("GET", "/gust/v1/api-keys").json?["ApiKeys"] as? [[String: Any]] ?? []
+    }
+
+    public func revokeAPIKey(id: String) async throws {
+        _ = try await call("DELETE", "/gust/v1/api-keys/\(Self.encode(id))")
+    }
+
     public func deleteFunction(_ name: String) async throws {
         _ = try await call("DELETE", Self.functionPath(name))
     }

@@ -47,6 +47,11 @@ struct Deploy: AsyncParsableCommand {
                 let routes = (function.events ?? []).compactMap(\.http).map { http -> [String: Any] in
                     var route: [String: Any] = ["Method": (http.method ?? "ANY").uppercased(), "Path": http.path]
                     if let qualifier = http.qualifier { route["Qualifier"] = qualifier }
+                    if let auth = http.auth { route["Auth"] = auth.wire }
+                    if let cors = http.cors { route["Cors"] = cors.wire }
+                    if let throttle = http.throttle {
+                        route["Throttle"] = ["RateLimit": throttle.rate, "BurstLimit": throttle.burst ?? max(1, Int(throttle.rate.rounded(.up)))]
+                    }
                     return route
                 }
                 let stored = try await client.setRoutes(function.name, routes)

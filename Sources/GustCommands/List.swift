@@ -46,6 +46,61 @@ struct Routes: AsyncParsableCommand {
     }
 }
 
+struct APIKeys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api-keys", abstract: "Manage API keys for routes with `auth: api-key`.",
+        subcommands: [Create.self, ListKeys.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a key; it is shown this once.")
+        @Argument(help: "A name for the key.") var name: String
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            try await runReporting {
+                let key = try await options.client().createAPIKey(name: name)
+                if options.json {
+                    Output.json(key)
+                } else {
+                    print("\(key["Id"] as? String ?? "") \(key["Name"] as? String ?? "")")
+                    print("key: \(key["Key"] as? String ?? "")   (shown once; send it as the x-api-key header)")
+                }
+            }
+        }
+    }
+
+    struct ListKeys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List keys (never the keys themselves).")
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            try await runReporting {
+                let keys = try await options.client().apiKeys()
+                if options.json {
+                    Output.json(["ApiKeys": keys])
+                    return
+                }
+                Output.table(
+                    ["ID", "NAME", "CREATED"],
+                    keys.map { [$0["Id"] as? String ?? "", $0["Name"] as? String ?? "", $0["CreatedDate"] as? String ?? ""] })
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by id.")
+        @Argument(help: "Key id (key-…).") var id: String
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            try await runReporting {
+                try await options.client().revokeAPIKey(id: id)
+                if options.json { Output.json(["Revoked": id]) } else { print("revoked \(id)") }
+            }
+        }
+    }
+}
+
 struct Remove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete functions.")
 

@@ -23,6 +23,69 @@ struct Manifest: Decodable {
             var method: String?
             var path: String
             var qualifier: String?
+            var auth: Auth?
+            var cors: CORS?
+            var throttle: Throttle?
+        }
+
+        /// `auth: api-key`, `auth: none`, or `auth: {type: jwt, issuer, audience, secret | publicKey}`.
+        struct Auth: Decodable {
+            var type: String
+            var issuer: String?
+            var audience: [String]?
+            var secret: String?
+            var publicKey: String?
+
+            init(from decoder: any Decoder) throws {
+                if let text = try? decoder.singleValueContainer().decode(String.self) {
+                    type = text
+                    return
+                }
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                type = try container.decode(String.self, forKey: .type)
+                issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
+                audience = try container.decodeIfPresent([String].self, forKey: .audience)
+                secret = try container.decodeIfPresent(String.self, forKey: .secret)
+                publicKey = try container.decodeIfPresent(String.self, forKey: .publicKey)
+            }
+
+            enum CodingKeys: String, CodingKey { case type, issuer, audience, secret, publicKey }
+
+            /// The API's wire form; `api-key`, `apiKey` and `API_KEY` all mean the same.
+            var wire: [String: Any] {
+                let normalized = type.uppercased().replacingOccurrences(of: "-", with: "_")
+                var object: [String: Any] = ["Type": normalized == "APIKEY" ? "API_KEY" : normalized]
+                if let issuer { object["Issuer"] = issuer }
+                if let audience { object["Audience"] = audience }
+                if let secret { object["Secret"] = secret }
+                if let publicKey { object["PublicKey"] = publicKey }
+                return object
+            }
+        }
+
+        struct CORS: Decodable {
+            var allowOrigins: [String]?
+            var allowMethods: [String]?
+            var allowHeaders: [String]?
+            var exposeHeaders: [String]?
+            var maxAge: Int?
+            var allowCredentials: Bool?
+
+            var wire: [String: Any] {
+                var object: [String: Any] = [:]
+                if let allowOrigins { object["AllowOrigins"] = allowOrigins }
+                if let allowMethods { object["AllowMethods"] = allowMethods }
+                if let allowHeaders { object["AllowHeaders"] = allowHeaders }
+                if let exposeHeaders { object["ExposeHeaders"] = exposeHeaders }
+                if let maxAge { object["MaxAge"] = maxAge }
+                if let allowCredentials { object["AllowCredentials"] = allowCredentials }
+                return object
+            }
+        }
+
+        struct Throttle: Decodable {
+            var rate: Double
+            var burst: Int?
         }
 
         var http: HTTP?

@@ -11,12 +11,21 @@ public struct HTTPRoute: Codable, Sendable, Equatable {
     /// `/items/{id}`, `/files/{proxy+}`: literal segments, `{name}` parameters, and a greedy
     /// `{name+}` as the last segment.
     public var path: String
+    public var auth: RouteAuth?
+    public var cors: RouteCORS?
+    public var throttle: RouteThrottle?
 
-    public init(functionName: String, qualifier: String? = nil, method: String, path: String) {
+    public init(
+        functionName: String, qualifier: String? = nil, method: String, path: String, auth: RouteAuth? = nil,
+        cors: RouteCORS? = nil, throttle: RouteThrottle? = nil
+    ) {
         self.functionName = functionName
         self.qualifier = qualifier
         self.method = method.uppercased()
         self.path = path
+        self.auth = auth
+        self.cors = cors
+        self.throttle = throttle
     }
 
     /// API Gateway's route key: `GET /items/{id}`.
@@ -27,6 +36,76 @@ public struct HTTPRoute: Codable, Sendable, Equatable {
             throw .invalid("Route \(routeKey): the method must be one of \(Self.methods.sorted().joined(separator: ", "))")
         }
         _ = try RoutePattern(path)
+        try auth?.validate(routeKey)
+        if let throttle, !(throttle.rate > 0 && throttle.burst >= 1) {
+            throw .invalid("Route \(routeKey): throttling needs a rate above 0 and a burst of at least 1")
+        }
+    }
+}
+
+/// Who may call a route.
+public struct RouteAuth: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case none = "NONE"
+        /// An `x-api-key` header holding a key made with `gust api-keys create`.
+        case apiKey = "API_KEY"
+        /// A bearer JWT: HS256 with `secret`, or RS256 with `publicKey` (PEM).
+        case jwt = "JWT"
+    }
+
+    public var kind: Kind
+    public var issuer: String?
+    /// Accepted `aud` values; the token must carry one of them.
+    public var audience: [String]?
+    public var secret: String?
+    public var publicKey: String?
+
+    public init(kind: Kind, issuer: String? = nil, audience: [String]? = nil, secret: String? = nil, publicKey: String? = nil) {
+        self.kind = kind
+        self.issuer = issuer
+        self.audience = audience
+        self.secret = secret
+        self.publicKey = publicKey
+    }
+
+    func validate(_ routeKey: String) throws(GustError) {
+        guard kind == .jwt else { return }
+        guard (secret == nil) != (publicKey == nil) else {
+            throw .invalid("Route \(routeKey): JWT auth needs exactly one of Secret (HS256) or PublicKey (RS256, PEM)")
+        }
+    }
+}
+
+/// CORS for a route, with Lambda function URLs' field names.
+public struct RouteCORS: Codable, Sendable, Equatable {
+    public var allowOrigins: [String]
+    public var allowMethods: [String]
+    public var allowHeaders: [String]
+    public var exposeHeaders: [String]
+    public var maxAge: Int?
+    public var allowCredentials: Bool
+
+    public init(
+        allowOrigins: [String] = ["*"], allowMethods: [String] = ["*"], allowHeaders: [String] = ["*"],
+        exposeHeaders: [String] = [], maxAge: Int? = nil, allowCredentials: Bool = false
+    ) {
+        self.allowOrigins = allowOrigins
+        self.allowMethods = allowMethods
+        self.allowHeaders = allowHeaders
+        self.exposeHeaders = exposeHeaders
+        self.maxAge = maxAge
+        self.allowCredentials = allowCredentials
+    }
+}
+
+/// A token bucket per route: `rate` requests per second on average, bursts up to `burst`.
+public struct RouteThrottle: Codable, Sendable, Equatable {
+    public var rate: Double
+    public var burst: Int
+
+    public init(rate: Double, burst: Int) {
+        self.rate = rate
+        self.burst = burst
     }
 }
 

@@ -30,16 +30,24 @@ struct GustAPI: Sendable {
             let name = try name(context)
             let body = try await LambdaWire.body(request)
             guard let list = body["Routes"] as? [Any] else { throw GustError.invalid("Routes must be a list") }
-            let routes = try list.map { item throws(GustError) -> HTTPRoute in
-                guard let item = item as? [String: Any], let method = item["Method"] as? String, let path = item["Path"] as? String else {
-                    throw GustError.invalid("Each route needs a Method and a Path")
-                }
-                let qualifier = item["Qualifier"] as? String
-                if let qualifier { try FunctionName.validate(qualifier) }
-                return HTTPRoute(functionName: name, qualifier: qualifier, method: method, path: path)
-            }
+            let routes = try list.map { item throws(GustError) -> HTTPRoute in try Self.route(item, function: name) }
             try await triggers.setRoutes(of: name, routes)
             return try LambdaWire.json(["Routes": triggers.routes(of: name).map(Self.wire)])
+        }
+        router.get("/gust/v1/api-keys") { _, _ in
+            try LambdaWire.json(["ApiKeys": try await triggers.keys.apiKeys().map(Self.wire)])
+        }
+        // The key itself is in this response only; Gust keeps its SHA-256.
+        router.post("/gust/v1/api-keys") { request, _ in
+            let body = try await LambdaWire.body(request)
+            let (key, secret) = try await triggers.createAPIKey(name: body["Name"] as? String ?? "")
+            var object = Self.wire(key)
+            object["Key"] = secret
+            return try LambdaWire.json(object, status: .created)
+        }
+        router.delete("/gust/v1/api-keys/:id") { _, context in
+            try await triggers.revokeAPIKey(id: context.parameters.get("id") ?? "")
+            return LambdaWire.empty(.noContent)
         }
         router.get("/gust/v1/functions/:name/logs") { request, context in
             let name = try name(context)
@@ -63,7 +71,67 @@ struct GustAPI: Sendable {
             "FunctionName": route.functionName, "Method": route.method, "Path": route.path, "RouteKey": route.routeKey,
         ]
         if let qualifier = route.qualifier { object["Qualifier"] = qualifier }
+        if let auth = route.auth {
+            // The HS256 secret is not echoed.
+            var wire: [String: Any] = ["Type": auth.kind.rawValue]
+            if let issuer = auth.issuer { wire["Issuer"] = issuer }
+            if let audience = auth.audience { wire["Audience"] = audience }
+            if auth.secret != nil { wire["Algorithm"] = "HS256" }
+            if let key = auth.publicKey {
+                wire["Algorithm"] = "RS256"
+                wire["PublicKey"] = key
+            }
+            object["Auth"] = wire
+        }
+        if let cors = route.cors {
+            var wire: [String: Any] = [
+                "AllowOrigins": cors.allowOrigins, "AllowMethods": cors.allowMethods, "AllowHeaders": cors.allowHeaders,
+                "ExposeHeaders": cors.exposeHeaders, "AllowCredentials": cors.allowCredentials,
+            ]
+            if let maxAge = cors.maxAge { wire["MaxAge"] = maxAge }
+            object["Cors"] = wire
+        }
+        if let throttle = route.throttle {
+            object["Throttle"] = ["RateLimit": throttle.rate, "BurstLimit": throttle.burst]
+        }
         return object
+    }
+
+    static func wire(_ key: APIKey) -> [String: Any] {
+        ["Id": key.id, "Name": key.name, "CreatedDate": ISO8601DateFormatter().string(from: key.createdAt)]
+    }
+
+    /// One route of a `PUT …/routes` body, in the wire form `wire(_:)` writes.
+    static func route(_ item: Any, function name: String) throws(GustError) -> HTTPRoute {
+        guard let item = item as? [String: Any], let method = item["Method"] as? String, let path = item["Path"] as? String else {
+            throw GustError.invalid("Each route needs a Method and a Path")
+        }
+        let qualifier = item["Qualifier"] as? String
+        if let qualifier { try FunctionName.validate(qualifier) }
+        var route = HTTPRoute(functionName: name, qualifier: qualifier, method: method, path: path)
+        if let auth = item["Auth"] as? [String: Any] {
+            guard let kind = RouteAuth.Kind(rawValue: (auth["Type"] as? String ?? "NONE").uppercased()) else {
+                throw GustError.invalid("Route \(route.routeKey): Auth.Type must be NONE, API_KEY or JWT")
+            }
+            let audience = (auth["Audience"] as? [String]) ?? (auth["Audience"] as? String).map { [$0] }
+            route.auth = RouteAuth(
+                kind: kind, issuer: auth["Issuer"] as? String, audience: audience, secret: auth["Secret"] as? String,
+                publicKey: auth["PublicKey"] as? String)
+        }
+        if let cors = item["Cors"] as? [String: Any] {
+            route.cors = RouteCORS(
+                allowOrigins: cors["AllowOrigins"] as? [String] ?? ["*"], allowMethods: cors["AllowMethods"] as? [String] ?? ["*"],
+                allowHeaders: cors["AllowHeaders"] as? [String] ?? ["*"], exposeHeaders: cors["ExposeHeaders"] as? [String] ?? [],
+                maxAge: (cors["MaxAge"] as? NSNumber)?.intValue, allowCredentials: cors["AllowCredentials"] as? Bool ?? false)
+        }
+        if let throttle = item["Throttle"] as? [String: Any] {
+            guard let rate = (throttle["RateLimit"] as? NSNumber)?.doubleValue else {
+                throw GustError.invalid("Route \(route.routeKey): Throttle needs a RateLimit (requests per second)")
+            }
+            let burst = (throttle["BurstLimit"] as? NSNumber)?.intValue ?? max(1, Int(rate.rounded(.up)))
+            route.throttle = RouteThrottle(rate: rate, burst: burst)
+        }
+        return route
     }
 
     private func name(_ context: some RequestContext) throws -> String {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GustCore
 import GustHTTP
@@ -28,19 +29,50 @@ public final class HTTPTriggers: Sendable {
     public static let maxBodyBytes = 6 * 1024 * 1024
 
     let store: any RouteStore
+    let keys: any APIKeyStore
     let invoker: any Invoker
     private let table: Mutex<RouteTable>
+    /// SHA-256 (hex) of every valid API key.
+    private let keyHashes = Mutex<Set<String>>([])
+    /// Per route key; rebuilt with the table.
+    private let buckets = Mutex<[String: TokenBucket]>([:])
 
-    public init(store: any RouteStore, invoker: any Invoker) {
+    public init(store: any RouteStore, keys: any APIKeyStore, invoker: any Invoker) {
         self.store = store
+        self.keys = keys
         self.invoker = invoker
         table = Mutex(RouteTable.empty)
     }
 
-    /// Reads the routes from the store (at start, and after any change).
+    /// Reads the routes and API keys from the store (at start, and after any change).
     public func reload() async throws(GustError) {
         let table = try RouteTable(try await store.routes())
+        let hashes = Set(try await keys.apiKeys().map(\.sha256))
         self.table.withLock { $0 = table }
+        keyHashes.withLock { $0 = hashes }
+        buckets.withLock { $0 = [:] }
+    }
+
+    /// Makes an API key; the key itself is returned this once and only its hash is kept.
+    public func createAPIKey(name: String) async throws(GustError) -> (APIKey, String) {
+        guard !name.isEmpty, name.count <= 128 else { throw .invalid("An API key needs a name of 1 to 128 characters") }
+        var generator = SystemRandomNumberGenerator()
+        let secret = "gk_" + (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
+        let short: UInt64 = generator.next() & 0xffff_ffff
+        let id = "key-" + String(format: "%08llx", short)
+        let key = APIKey(id: id, name: name, sha256: Self.sha256(secret))
+        try await keys.createAPIKey(key)
+        try await reload()
+        return (key, secret)
+    }
+
+    public func revokeAPIKey(id: String) async throws(GustError) {
+        try await keys.deleteAPIKey(id: id)
+        try await reload()
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Replaces a function's routes; a conflict with another route leaves everything as it was.
@@ -66,33 +98,84 @@ public final class HTTPTriggers: Sendable {
         var request = request
         let method = request.method.rawValue
         let path = request.uri.path
+        let fields = request.headers
+        let header = { (name: String) -> String? in
+            guard let field = HTTPField.Name(name) else { return nil }
+            return fields[field]
+        }
+        // CORS preflights are the gateway's to answer, for the route the real request would reach.
+        if CORS.isPreflight(method: method, headers: header),
+            let requested = header("access-control-request-method"),
+            let target = table.withLock({ $0.match(method: requested.uppercased(), path: path) }),
+            target.route.cors != nil
+        {
+            return Self.response(CORS.preflight(origin: header("origin") ?? "", cors: target.route.cors))
+        }
         guard let match = table.withLock({ $0.match(method: method, path: path) }) else {
             return Self.response(.message(404, "Not Found"))
+        }
+        let route = match.route
+        var result = await run(request: &request, context: context, match: match, header: header)
+        CORS.decorate(&result, origin: header("origin"), cors: route.cors)
+        return Self.response(result)
+    }
+
+    private func run(
+        request: inout Request, context: HTTPTriggerContext, match: RouteTable.Match, header: (String) -> String?
+    ) async -> HTTPTriggerResponse {
+        let route = match.route
+        if let throttle = route.throttle {
+            let now = Date().timeIntervalSince1970
+            let wait = buckets.withLock { buckets -> Double? in
+                var bucket = buckets[route.routeKey] ?? TokenBucket(rate: throttle.rate, burst: throttle.burst, now: now)
+                defer { buckets[route.routeKey] = bucket }
+                return bucket.take(now: now)
+            }
+            if let wait {
+                return .message(429, "Too Many Requests", headers: [("retry-after", String(max(1, Int(wait.rounded(.up)))))])
+            }
+        }
+        var authorizer: [String: Any]?
+        switch route.auth?.kind ?? .none {
+        case .none:
+            break
+        case .apiKey:
+            guard let key = header("x-api-key"), keyHashes.withLock({ $0.contains(Self.sha256(key)) }) else {
+                return .message(403, "Forbidden")
+            }
+        case .jwt:
+            guard let value = header("authorization"), value.lowercased().hasPrefix("bearer "),
+                case .success(let claims) = JWTVerifier.verify(String(value.dropFirst(7)), auth: route.auth!)
+            else {
+                return .message(401, "Unauthorized", headers: [("www-authenticate", "Bearer")])
+            }
+            // As API Gateway: claims as strings, scopes from `scope`/`scp`.
+            let scopes = (claims["scope"] as? String)?.split(separator: " ").map(String.init) ?? (claims["scp"] as? [String])
+            authorizer = ["jwt": ["claims": claims.mapValues { ($0 as? String) ?? "\($0)" }, "scopes": scopes as Any? ?? NSNull()]]
         }
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: Self.maxBodyBytes)
         } catch {
-            return Self.response(.message(413, "Request Entity Too Large"))
+            return .message(413, "Request Entity Too Large")
         }
         var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
         if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
         let requestID = RequestID.make()
         let trigger = HTTPTriggerRequest(
-            method: method, rawPath: path, rawQuery: request.uri.query ?? "", headers: headers,
+            method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query ?? "", headers: headers,
             body: Array(buffer: body), sourceIP: context.remoteIP, requestID: requestID)
         let invocation = InvocationRequest(
-            requestID: requestID, functionName: match.route.functionName, qualifier: match.route.qualifier,
-            payload: APIGatewayEvent.make(trigger, match: match), mode: .sync, source: "http")
+            requestID: requestID, functionName: route.functionName, qualifier: route.qualifier,
+            payload: APIGatewayEvent.make(trigger, match: match, authorizer: authorizer), mode: .sync, source: "http")
         var result: HTTPTriggerResponse
         do {
-            let response = try await invoker.invoke(invocation)
-            result = Self.map(response)
+            result = Self.map(try await invoker.invoke(invocation))
         } catch {
             result = Self.map(error)
         }
         result.headers.append(.init(name: "apigw-requestid", value: requestID))
-        return Self.response(result)
+        return result
     }
 
     /// API Gateway's answers: the function's response when it succeeded, 504 when it timed out,

@@ -70,7 +70,7 @@ public struct GustServer: Sendable {
             logger: logger)
         let worker = AsyncInvocationWorker(queue: store, invoker: scheduler, policy: retry, workers: 8, logger: logger)
         let functions = FunctionService(store: store, code: code, scheduler: scheduler)
-        let triggers = HTTPTriggers(store: store, invoker: scheduler)
+        let triggers = HTTPTriggers(store: store, keys: store, invoker: scheduler)
         try await triggers.reload()
         let keys = [credentials.accessKeyId: credentials.secretAccessKey]
         let verifier = SigV4Verifier(credentials: { keys[$0] })

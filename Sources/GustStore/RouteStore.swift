@@ -1,3 +1,4 @@
+import Foundation
 import GustCore
 
 /// HTTP trigger routes (see `HTTPRoute`).
@@ -10,4 +11,26 @@ public protocol RouteStore: Sendable {
         of functionName: String, with routes: [HTTPRoute],
         validate: @escaping @Sendable ([HTTPRoute]) throws(GustError) -> Void
     ) async throws(GustError)
+}
+
+/// An API key for routes with `API_KEY` auth. Only the key's SHA-256 is stored.
+public struct APIKey: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var sha256: String
+    public var createdAt: Date
+
+    public init(id: String, name: String, sha256: String, createdAt: Date = Date()) {
+        self.id = id
+        self.name = name
+        self.sha256 = sha256
+        self.createdAt = createdAt
+    }
+}
+
+public protocol APIKeyStore: Sendable {
+    func createAPIKey(_ key: APIKey) async throws(GustError)
+    func apiKeys() async throws(GustError) -> [APIKey]
+    /// `.resourceNotFound` when there is no such key.
+    func deleteAPIKey(id: String) async throws(GustError)
 }

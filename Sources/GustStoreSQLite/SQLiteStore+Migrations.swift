@@ -83,6 +83,17 @@ extension SQLiteStore {
                     );
                     """)
         }
+        migrator.registerMigration("v3-api-keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_keys (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        sha256 TEXT NOT NULL UNIQUE,
+                        created_at REAL NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GustCore
 import GustStore
@@ -29,5 +30,32 @@ extension SQLiteStore: RouteStore {
     static func allRoutes(_ db: Database) throws -> [HTTPRoute] {
         try String.fetchAll(db, sql: "SELECT definition FROM routes ORDER BY function, route_key")
             .map { try decode(HTTPRoute.self, $0) }
+    }
+}
+
+extension SQLiteStore: APIKeyStore {
+    public func createAPIKey(_ key: APIKey) async throws(GustError) {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO api_keys (id, name, sha256, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [key.id, key.name, key.sha256, key.createdAt.timeIntervalSince1970])
+        }
+    }
+
+    public func apiKeys() async throws(GustError) -> [APIKey] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, sha256, created_at FROM api_keys ORDER BY created_at, id").map { row in
+                APIKey(
+                    id: row["id"], name: row["name"], sha256: row["sha256"],
+                    createdAt: Date(timeIntervalSince1970: row["created_at"]))
+            }
+        }
+    }
+
+    public func deleteAPIKey(id: String) async throws(GustError) {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM api_keys WHERE id = ?", arguments: [id])
+            if db.changesCount == 0 { throw GustError.notFound("API key not found: \(id)") }
+        }
     }
 }

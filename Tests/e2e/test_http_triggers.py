@@ -157,3 +157,80 @@ def test_gust_yaml_routes(gust_cli, gust_server, tmp_path):
     assert response.status_code == 200 and response.json()["event"]["pathParameters"] == {"id": "9"}
     assert requests.delete(f"{gust_server.http_endpoint}/yaml-any").status_code == 200
     assert gust_cli("rm", "yaml-routes").returncode == 0
+
+
+def hs256(claims, secret):
+    import hashlib, hmac
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    signature = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(signature)}"
+
+
+def test_api_key_auth(routed, gust_server, gust_cli):
+    routed([{"Method": "GET", "Path": "/keyed", "Auth": {"Type": "API_KEY"}}])
+    url = f"{gust_server.http_endpoint}/keyed"
+    assert requests.get(url).status_code == 403
+    assert requests.get(url).json() == {"message": "Forbidden"}
+    assert requests.get(url, headers={"x-api-key": "gk_wrong"}).status_code == 403
+    made = gust_cli("api-keys", "create", "e2e", "--json")
+    assert made.returncode == 0, made.stderr
+    key = json.loads(made.stdout)
+    assert key["Key"].startswith("gk_")
+    assert requests.get(url, headers={"x-api-key": key["Key"]}).status_code == 200
+    listed = gust_cli("api-keys", "ls", "--json")
+    assert key["Id"] in listed.stdout and key["Key"] not in listed.stdout  # only the hash is kept
+    assert gust_cli("api-keys", "revoke", key["Id"]).returncode == 0
+    assert requests.get(url, headers={"x-api-key": key["Key"]}).status_code == 403
+
+
+def test_jwt_auth(routed, gust_server):
+    auth = {"Type": "JWT", "Issuer": "https://issuer.example", "Audience": ["items-api"], "Secret": "jwt-secret"}
+    routed([{"Method": "POST", "Path": "/secure", "Auth": auth}, {"Method": "GET", "Path": "/secure"}])
+    url = f"{gust_server.http_endpoint}/secure"
+    now = int(__import__("time").time())
+    good = hs256({"sub": "ada", "iss": "https://issuer.example", "aud": "items-api", "exp": now + 60,
+                  "scope": "items:write"}, "jwt-secret")
+    response = requests.post(url, headers={"Authorization": f"Bearer {good}"}, json={})
+    assert response.status_code == 201, response.text
+    jwt = response.json()["event"]["requestContext"]["authorizer"]["jwt"]
+    assert jwt["claims"]["sub"] == "ada" and jwt["scopes"] == ["items:write"]
+    assert requests.get(url).status_code == 200  # reads are open: only the POST route has auth
+    for bad in (None, hs256({"iss": "https://issuer.example", "aud": "items-api", "exp": now - 5}, "jwt-secret"),
+                hs256({"iss": "https://issuer.example", "aud": "other", "exp": now + 60}, "jwt-secret"),
+                hs256({"iss": "https://issuer.example", "aud": "items-api", "exp": now + 60}, "wrong-secret")):
+        headers = {"Authorization": f"Bearer {bad}"} if bad else {}
+        refused = requests.post(url, headers=headers, json={})
+        assert refused.status_code == 401 and refused.json() == {"message": "Unauthorized"}
+
+
+def test_cors_preflight_and_headers(routed, gust_server):
+    cors = {"AllowOrigins": ["https://app.example"], "AllowMethods": ["GET", "PUT"], "AllowHeaders": ["content-type"],
+            "MaxAge": 300}
+    routed([{"Method": "PUT", "Path": "/cors/{id}", "Cors": cors}])
+    url = f"{gust_server.http_endpoint}/cors/1"
+    # What a browser's fetch() sends before a cross-origin PUT with JSON.
+    preflight = requests.options(url, headers={"Origin": "https://app.example", "Access-Control-Request-Method": "PUT",
+                                               "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "https://app.example"
+    assert preflight.headers["access-control-allow-methods"] == "GET,PUT"
+    assert preflight.headers["access-control-max-age"] == "300"
+    actual = requests.put(url, headers={"Origin": "https://app.example"}, json={})
+    assert actual.headers["access-control-allow-origin"] == "https://app.example"
+    other = requests.put(url, headers={"Origin": "https://evil.example"}, json={})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_throttling(routed, gust_server):
+    routed([{"Method": "GET", "Path": "/throttled", "Throttle": {"RateLimit": 0.5, "BurstLimit": 2}}])
+    url = f"{gust_server.http_endpoint}/throttled"
+    statuses = [requests.get(url).status_code for _ in range(3)]
+    assert statuses[:2] == [200, 200] and statuses[2] == 429
+    limited = requests.get(url)
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    assert limited.json() == {"message": "Too Many Requests"}
