@@ -234,3 +234,37 @@ def test_throttling(routed, gust_server):
     limited = requests.get(url)
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
     assert limited.json() == {"message": "Too Many Requests"}
+
+
+def test_http_api_example(gust_cli, gust_server):
+    """examples/http-api as a user runs it: deploy, read openly, write with a JWT, wasm hello."""
+    from test_wasm import HELLO_DIR, build
+    from conftest import REPO
+    build(HELLO_DIR, "hello.wasm")
+    from importlib import util
+    spec = util.spec_from_file_location("http_api_token", REPO / "examples/http-api/token.py")
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    deployed = gust_cli("deploy", str(REPO / "examples/http-api"))
+    assert deployed.returncode == 0, deployed.stderr
+    base = f"{gust_server.http_endpoint}/api"
+    try:
+        assert requests.get(f"{base}/items").json() == {"items": []}
+        assert requests.post(f"{base}/items", json={"name": "tea"}).status_code == 401
+        auth = {"authorization": f"Bearer {module.token('ada')}"}
+        made = requests.post(f"{base}/items", json={"name": "tea"}, headers=auth)
+        assert made.status_code == 201 and made.json()["owner"] == "ada"
+        item = made.json()
+        assert made.headers["location"] == f"/api/items/{item['id']}"
+        assert requests.get(f"{base}/items/{item['id']}").json() == item
+        assert requests.post(f"{base}/items", data="not json", headers=auth).status_code == 400
+        assert requests.delete(f"{base}/items/{item['id']}").status_code == 401
+        assert requests.delete(f"{base}/items/{item['id']}", headers=auth).status_code == 204
+        assert requests.get(f"{base}/items/{item['id']}").status_code == 404
+        preflight = requests.options(f"{base}/items", headers={"Origin": "https://web.example",
+                                                               "Access-Control-Request-Method": "POST"})
+        assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
+        hello = requests.get(f"{base}/hello")
+        assert hello.status_code == 200 and hello.json()["runtime"] == "wasm"
+    finally:
+        gust_cli("rm", "http-api-items", "http-api-hello-wasm")
