@@ -1,3 +1,4 @@
+import Foundation
 /// An HTTP trigger: requests on the HTTP listener whose method and path match reach the function
 /// as API Gateway HTTP API (payload format 2.0) events.
 public struct HTTPRoute: Codable, Sendable, Equatable {
@@ -170,4 +171,36 @@ public struct RoutePattern: Sendable, Equatable, Hashable {
             }
         }.joined(separator: "/")
     }
+}
+
+/// A function URL (Lambda's `FunctionUrlConfig`): every path on `/lambda-url/<function>/` of the
+/// HTTP listener reaches the function, with route key `$default`.
+public struct FunctionURLConfig: Codable, Sendable, Equatable {
+    public enum AuthType: String, Codable, Sendable {
+        case none = "NONE"
+        /// SigV4-signed requests only (service `lambda`), checked with Gust's credentials.
+        case awsIAM = "AWS_IAM"
+    }
+
+    public var functionName: String
+    public var qualifier: String?
+    public var authType: AuthType
+    public var cors: RouteCORS?
+    public var creationTime: Date
+    public var lastModifiedTime: Date
+
+    public init(
+        functionName: String, qualifier: String?, authType: AuthType, cors: RouteCORS?, creationTime: Date = Date(),
+        lastModifiedTime: Date = Date()
+    ) {
+        self.functionName = functionName
+        self.qualifier = qualifier
+        self.authType = authType
+        self.cors = cors
+        self.creationTime = creationTime
+        self.lastModifiedTime = lastModifiedTime
+    }
+
+    /// The path segment that names this URL: `name`, or `name:qualifier`.
+    public var slug: String { qualifier.map { "\(functionName):\($0)" } ?? functionName }
 }

@@ -46,6 +46,7 @@ public struct Gateway: Sendable {
             functions: deps.functions, invoker: deps.invoker, asyncQueue: deps.asyncQueue,
             asyncEnqueued: deps.asyncEnqueued, functionDeleted: { try? await triggers.reload() }
         ).register(on: router)
+        FunctionURLAPI(triggers: triggers).register(on: router)
         GustAPI(log: deps.log, recorder: deps.recorder, functions: deps.functions.store, triggers: triggers)
             .register(on: router)
         return router

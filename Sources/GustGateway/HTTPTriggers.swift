@@ -3,6 +3,7 @@ import Foundation
 import GustCore
 import GustHTTP
 import GustScheduler
+import GustSigV4
 import GustStore
 import HTTPTypes
 import Hummingbird
@@ -30,17 +31,28 @@ public final class HTTPTriggers: Sendable {
 
     let store: any RouteStore
     let keys: any APIKeyStore
+    let urls: any FunctionURLStore
     let invoker: any Invoker
+    let verifier: SigV4Verifier?
+    /// Function URLs by slug (`name` or `name:qualifier`).
+    private let urlConfigs = Mutex<[String: FunctionURLConfig]>([:])
+    /// Where the HTTP listener is reachable, for the `FunctionUrl` the API reports.
+    private let base = Mutex("http://127.0.0.1:8080")
     private let table: Mutex<RouteTable>
     /// SHA-256 (hex) of every valid API key.
     private let keyHashes = Mutex<Set<String>>([])
     /// Per route key; rebuilt with the table.
     private let buckets = Mutex<[String: TokenBucket]>([:])
 
-    public init(store: any RouteStore, keys: any APIKeyStore, invoker: any Invoker) {
+    public init(
+        store: any RouteStore, keys: any APIKeyStore, urls: any FunctionURLStore, invoker: any Invoker,
+        verifier: SigV4Verifier? = nil
+    ) {
         self.store = store
         self.keys = keys
+        self.urls = urls
         self.invoker = invoker
+        self.verifier = verifier
         table = Mutex(RouteTable.empty)
     }
 
@@ -48,7 +60,9 @@ public final class HTTPTriggers: Sendable {
     public func reload() async throws(GustError) {
         let table = try RouteTable(try await store.routes())
         let hashes = Set(try await keys.apiKeys().map(\.sha256))
+        let configs = Dictionary(try await urls.functionURLs().map { ($0.slug, $0) }, uniquingKeysWith: { $1 })
         self.table.withLock { $0 = table }
+        urlConfigs.withLock { $0 = configs }
         keyHashes.withLock { $0 = hashes }
         buckets.withLock { $0 = [:] }
     }
@@ -69,6 +83,88 @@ public final class HTTPTriggers: Sendable {
     public func revokeAPIKey(id: String) async throws(GustError) {
         try await keys.deleteAPIKey(id: id)
         try await reload()
+    }
+
+    // MARK: Function URLs
+
+    public func listening(host: String, port: Int) {
+        base.withLock { $0 = "http://\(host):\(port)" }
+    }
+
+    public func functionURL(_ config: FunctionURLConfig) -> String {
+        base.withLock { $0 } + "/lambda-url/\(config.slug)/"
+    }
+
+    public func functionURLConfig(function: String, qualifier: String?) -> FunctionURLConfig? {
+        urlConfigs.withLock { $0[FunctionURLConfig(functionName: function, qualifier: qualifier, authType: .none, cors: nil).slug] }
+    }
+
+    /// The qualifiers that have a function URL, besides the unqualified one.
+    public func routesQualifiers(of function: String) -> [String?] {
+        urlConfigs.withLock { $0.values.filter { $0.functionName == function && $0.qualifier != nil }.map(\.qualifier) }
+    }
+
+    public func putFunctionURL(_ config: FunctionURLConfig, create: Bool) async throws(GustError) {
+        try await urls.putFunctionURL(config, create: create)
+        try await reload()
+    }
+
+    public func deleteFunctionURL(function: String, qualifier: String?) async throws(GustError) {
+        try await urls.deleteFunctionURL(function: function, qualifier: qualifier)
+        try await reload()
+    }
+
+    /// `/lambda-url/<slug>/rest`, or a Host of `<slug>.lambda-url.…`: the config and the path the
+    /// function sees.
+    private func functionURLTarget(path: String, host: String?) -> (FunctionURLConfig, String)? {
+        if path.hasPrefix("/lambda-url/") {
+            let rest = path.dropFirst("/lambda-url/".count)
+            let slug = rest.prefix { $0 != "/" }
+            guard let config = urlConfigs.withLock({ $0[RouteTable.percentDecoded(slug)] }) else { return nil }
+            let remainder = rest.dropFirst(slug.count)
+            return (config, remainder.isEmpty ? "/" : String(remainder))
+        }
+        if let host, let range = host.range(of: ".lambda-url.") {
+            guard let config = urlConfigs.withLock({ $0[String(host[..<range.lowerBound])] }) else { return nil }
+            return (config, path)
+        }
+        return nil
+    }
+
+    private func runFunctionURL(
+        _ config: FunctionURLConfig, path: String, request: inout Request, context: HTTPTriggerContext
+    ) async -> HTTPTriggerResponse {
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maxBodyBytes)
+        } catch {
+            return .message(413, "Request Entity Too Large")
+        }
+        var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
+        if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
+        if config.authType == .awsIAM {
+            let signed = SigV4Request(
+                method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query, headers: headers,
+                body: Array(buffer: body))
+            guard let verifier, case .success = verifier.verify(signed) else { return .message(403, "Forbidden") }
+        }
+        let requestID = RequestID.make()
+        let route = HTTPRoute(functionName: config.functionName, qualifier: config.qualifier, method: "ANY", path: "/{proxy+}")
+        let trigger = HTTPTriggerRequest(
+            method: request.method.rawValue, rawPath: path, rawQuery: request.uri.query ?? "", headers: headers,
+            body: Array(buffer: body), sourceIP: context.remoteIP, requestID: requestID)
+        let invocation = InvocationRequest(
+            requestID: requestID, functionName: config.functionName, qualifier: config.qualifier,
+            payload: APIGatewayEvent.make(trigger, match: .init(route: route, pathParameters: [:]), routeKey: "$default"),
+            mode: .sync, source: "function-url")
+        var result: HTTPTriggerResponse
+        do {
+            result = Self.map(try await invoker.invoke(invocation))
+        } catch {
+            result = Self.map(error)
+        }
+        result.headers.append(.init(name: "x-amzn-requestid", value: requestID))
+        return result
     }
 
     static func sha256(_ text: String) -> String {
@@ -102,6 +198,14 @@ public final class HTTPTriggers: Sendable {
         let header = { (name: String) -> String? in
             guard let field = HTTPField.Name(name) else { return nil }
             return fields[field]
+        }
+        if let (config, functionPath) = functionURLTarget(path: path, host: request.head.authority) {
+            if CORS.isPreflight(method: method, headers: header), config.cors != nil {
+                return Self.response(CORS.preflight(origin: header("origin") ?? "", cors: config.cors))
+            }
+            var result = await runFunctionURL(config, path: functionPath, request: &request, context: context)
+            CORS.decorate(&result, origin: header("origin"), cors: config.cors)
+            return Self.response(result)
         }
         // CORS preflights are the gateway's to answer, for the route the real request would reach.
         if CORS.isPreflight(method: method, headers: header),

@@ -37,11 +37,15 @@ public struct HTTPTriggerRequest: Sendable {
 
 /// Builds API Gateway HTTP API payload format 2.0 events.
 public enum APIGatewayEvent {
-    public static func make(_ request: HTTPTriggerRequest, match: RouteTable.Match, authorizer: [String: Any]? = nil) -> [UInt8] {
+    /// `routeKey` overrides the route's (function URLs use `$default`).
+    public static func make(
+        _ request: HTTPTriggerRequest, match: RouteTable.Match, authorizer: [String: Any]? = nil, routeKey: String? = nil
+    ) -> [UInt8] {
+        let routeKey = routeKey ?? match.route.routeKey
         var json = JSONWriter()
         json.open()
         json.field("version", "2.0")
-        json.field("routeKey", match.route.routeKey)
+        json.field("routeKey", routeKey)
         json.field("rawPath", request.rawPath)
         json.field("rawQueryString", request.rawQuery)
 
@@ -92,7 +96,7 @@ public enum APIGatewayEvent {
         json.field("userAgent", request.header("user-agent") ?? "")
         json.close()
         json.field("requestId", request.requestID)
-        json.field("routeKey", match.route.routeKey)
+        json.field("routeKey", routeKey)
         json.field("stage", "$default")
         json.field("time", clfTime(request.time))
         json.field("timeEpoch", Int64(request.time.timeIntervalSince1970 * 1000))

@@ -14,6 +14,11 @@ public struct RouteTable: Sendable {
     public struct Match: Sendable, Equatable {
         public let route: HTTPRoute
         public let pathParameters: [String: String]
+
+        public init(route: HTTPRoute, pathParameters: [String: String]) {
+            self.route = route
+            self.pathParameters = pathParameters
+        }
     }
 
     let entries: [Entry]
@@ -75,7 +80,7 @@ public struct RouteTable: Sendable {
         return pattern.segments.count == segments.count ? (rank, parameters) : nil
     }
 
-    static func percentDecoded<S: StringProtocol>(_ text: S) -> String {
+    public static func percentDecoded<S: StringProtocol>(_ text: S) -> String {
         guard text.contains("%") else { return String(text) }
         return String(text).removingPercentEncoding ?? String(text)
     }

@@ -70,10 +70,10 @@ public struct GustServer: Sendable {
             logger: logger)
         let worker = AsyncInvocationWorker(queue: store, invoker: scheduler, policy: retry, workers: 8, logger: logger)
         let functions = FunctionService(store: store, code: code, scheduler: scheduler)
-        let triggers = HTTPTriggers(store: store, keys: store, invoker: scheduler)
-        try await triggers.reload()
         let keys = [credentials.accessKeyId: credentials.secretAccessKey]
         let verifier = SigV4Verifier(credentials: { keys[$0] })
+        let triggers = HTTPTriggers(store: store, keys: store, urls: store, invoker: scheduler, verifier: verifier)
+        try await triggers.reload()
         let router = Gateway.router(
             .init(
                 functions: functions, invoker: scheduler, asyncQueue: store, asyncEnqueued: { worker.notify() },
@@ -94,6 +94,7 @@ public struct GustServer: Sendable {
             configuration: .init(address: .hostname(config.host, port: config.httpPort), serverName: "Gust"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.httpPort
+                triggers.listening(host: host, port: port)
                 logger.info("HTTP triggers listening on http://\(host):\(port)")
                 await onHTTPListening(port)
             },

@@ -34,3 +34,11 @@ public protocol APIKeyStore: Sendable {
     /// `.resourceNotFound` when there is no such key.
     func deleteAPIKey(id: String) async throws(GustError)
 }
+
+public protocol FunctionURLStore: Sendable {
+    func functionURLs() async throws(GustError) -> [FunctionURLConfig]
+    /// With `create`, `.resourceConflict` if the URL exists; else `.resourceNotFound` if it does not.
+    /// `.resourceNotFound` too when the function does not exist.
+    func putFunctionURL(_ config: FunctionURLConfig, create: Bool) async throws(GustError)
+    func deleteFunctionURL(function: String, qualifier: String?) async throws(GustError)
+}

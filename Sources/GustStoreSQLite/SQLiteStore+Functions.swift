@@ -36,6 +36,7 @@ extension SQLiteStore: FunctionStore {
             try db.execute(sql: "DELETE FROM versions WHERE function = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM aliases WHERE function = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM routes WHERE function = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM function_urls WHERE function = ?", arguments: [name])
         }
     }
 

@@ -94,6 +94,17 @@ extension SQLiteStore {
                     );
                     """)
         }
+        migrator.registerMigration("v4-function-urls") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE function_urls (
+                        function TEXT NOT NULL,
+                        qualifier TEXT NOT NULL DEFAULT '',
+                        definition TEXT NOT NULL,
+                        PRIMARY KEY (function, qualifier)
+                    );
+                    """)
+        }
         return migrator
     }
 }

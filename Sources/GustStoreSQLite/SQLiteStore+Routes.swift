@@ -59,3 +59,41 @@ extension SQLiteStore: APIKeyStore {
         }
     }
 }
+
+extension SQLiteStore: FunctionURLStore {
+    public func functionURLs() async throws(GustError) -> [FunctionURLConfig] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT definition FROM function_urls ORDER BY function, qualifier")
+                .map { try Self.decode(FunctionURLConfig.self, $0) }
+        }
+    }
+
+    public func putFunctionURL(_ config: FunctionURLConfig, create: Bool) async throws(GustError) {
+        try await write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM functions WHERE name = ?", arguments: [config.functionName]) != nil else {
+                throw Self.functionNotFound(config.functionName)
+            }
+            let qualifier = config.qualifier ?? ""
+            let exists = try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM function_urls WHERE function = ? AND qualifier = ?",
+                arguments: [config.functionName, qualifier]) != nil
+            if create && exists {
+                throw GustError(.resourceConflict, "Failed to create function url config for [functionArn = \(FunctionName.arn(config.functionName))]. Error message:  FunctionUrlConfig exists for this Lambda function")
+            }
+            if !create && !exists {
+                throw GustError.notFound("The resource you requested does not exist.")
+            }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO function_urls (function, qualifier, definition) VALUES (?, ?, ?)",
+                arguments: [config.functionName, qualifier, try Self.encode(config)])
+        }
+    }
+
+    public func deleteFunctionURL(function: String, qualifier: String?) async throws(GustError) {
+        try await write { db in
+            try db.execute(
+                sql: "DELETE FROM function_urls WHERE function = ? AND qualifier = ?", arguments: [function, qualifier ?? ""])
+            if db.changesCount == 0 { throw GustError.notFound("The resource you requested does not exist.") }
+        }
+    }
+}

@@ -268,3 +268,40 @@ def test_http_api_example(gust_cli, gust_server):
         assert hello.status_code == 200 and hello.json()["runtime"] == "wasm"
     finally:
         gust_cli("rm", "http-api-items", "http-api-hello-wasm")
+
+
+def test_function_urls(create_function, unique, lam, gust_server):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from conftest import ACCESS_KEY, REGION, SECRET_KEY
+
+    name = unique("url")
+    create_function(name, {"app.py": APP})
+    made = lam.create_function_url_config(FunctionName=name, AuthType="NONE",
+                                          Cors={"AllowOrigins": ["https://web.example"], "AllowMethods": ["GET"]})
+    url = made["FunctionUrl"]
+    assert url == f"{gust_server.http_endpoint}/lambda-url/{name}/"
+    assert made["AuthType"] == "NONE" and made["FunctionArn"].endswith(f":function:{name}")
+    with pytest.raises(lam.exceptions.ResourceConflictException):
+        lam.create_function_url_config(FunctionName=name, AuthType="NONE")
+    assert lam.get_function_url_config(FunctionName=name)["FunctionUrl"] == url
+
+    response = requests.get(url + "some/path?x=1", headers={"Origin": "https://web.example"})
+    assert response.status_code == 200, response.text
+    assert response.headers["access-control-allow-origin"] == "https://web.example"
+    event = response.json()["event"]
+    assert event["routeKey"] == "$default" and event["rawPath"] == "/some/path"
+    assert event["queryStringParameters"] == {"x": "1"}
+
+    lam.update_function_url_config(FunctionName=name, AuthType="AWS_IAM")
+    assert requests.get(url).status_code == 403
+    request = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "lambda", REGION).add_auth(request)
+    prepared = request.prepare()
+    assert requests.get(prepared.url, headers=dict(prepared.headers)).status_code == 200
+
+    lam.delete_function_url_config(FunctionName=name)
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function_url_config(FunctionName=name)
+    assert requests.get(url).status_code == 404
