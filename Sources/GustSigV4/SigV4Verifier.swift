@@ -66,7 +66,13 @@ public struct SigV4Verifier: Sendable {
         let headerBlock = SigV4Canonical.canonicalHeaders(request.headers, signedHeaders: auth.signedHeaders)
         let payloads = payloadCandidates(auth, request)
 
-        for uri in uriCandidates(rawPath: request.rawPath, service: auth.service) {
+        var tried: [String] = []
+        for candidate in uriCandidates(rawPath: request.rawPath, service: auth.service) {
+            // Built one at a time: the first form almost always matches, and the others cost
+            // as much as the rest of the check.
+            let uri = candidate()
+            if tried.contains(uri) { continue }
+            tried.append(uri)
             for payload in payloads {
                 let canonical = SigV4Canonical.request(
                     method: request.method, uri: uri, query: auth.canonicalQuery, headerBlock: headerBlock,
@@ -113,18 +119,14 @@ public struct SigV4Verifier: Sendable {
     /// S3: each segment decoded and re-encoded once, then the path exactly as sent (clients that
     /// sign the wire path verbatim). Other services: the double encoding botocore and the AWS
     /// SDKs use, then the single encoding of clients that do not double-encode.
-    func uriCandidates(rawPath: String, service: String) -> [String] {
+    func uriCandidates(rawPath: String, service: String) -> [() -> String] {
         let path = rawPath.isEmpty ? "/" : rawPath
-        let candidates =
-            service == "s3"
-            ? [SigV4Canonical.singleEncodedPath(path), path]
+        return service == "s3"
+            ? [{ SigV4Canonical.singleEncodedPath(path) }, { path }]
             : [
-                SigV4Canonical.doubleEncodedPath(path),
-                SigV4Canonical.singleEncodedPath(SigV4Canonical.removeDotSegments(path)),
+                { SigV4Canonical.doubleEncodedPath(path) },
+                { SigV4Canonical.singleEncodedPath(SigV4Canonical.removeDotSegments(path)) },
             ]
-        return candidates.reduce(into: []) { unique, uri in
-            if !unique.contains(uri) { unique.append(uri) }
-        }
     }
 
     /// Header form: `x-amz-content-sha256` when sent (signed literally, whatever it says), else
