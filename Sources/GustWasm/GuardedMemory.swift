@@ -30,20 +30,27 @@ struct GuardedMemory: GuestMemory, SendableMetatype {
 final class MemoryGuard: Sendable {
     /// Larger than any single access WASI derives from 32-bit guest lengths.
     static let sinkSize = 64 << 30
-    private let state = Mutex<(sink: UInt?, faulted: Bool)>((nil, false))
+    static let smallSinkSize = (4 << 30) + (64 << 10)
+    private let state = Mutex<(sink: UInt?, sinkSize: Int, faulted: Bool)>((nil, 0, false))
 
     func sink(count: Int) -> UnsafeMutableRawBufferPointer {
         let base = state.withLock { state -> UInt in
             state.faulted = true
             if let sink = state.sink { return sink }
-            let mapped = mmap(
-                nil, Self.sinkSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-            precondition(mapped != MAP_FAILED, "cannot reserve address space for a wasm guest's sink")
-            state.sink = UInt(bitPattern: mapped)
-            return state.sink!
+            // 64 GiB of address space costs nothing with MAP_NORESERVE; where overcommit is
+            // strict, 4 GiB (every length WASI reads from guest memory is 32-bit) must do.
+            for size in [Self.sinkSize, Self.smallSinkSize] {
+                let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+                if mapped != MAP_FAILED {
+                    state.sink = UInt(bitPattern: mapped)
+                    state.sinkSize = size
+                    return state.sink!
+                }
+            }
+            preconditionFailure("cannot reserve address space for a wasm guest's sink")
         }
-        return UnsafeMutableRawBufferPointer(
-            start: UnsafeMutableRawPointer(bitPattern: base), count: min(max(0, count), Self.sinkSize))
+        let size = state.withLock { $0.sinkSize }
+        return UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: base), count: min(max(0, count), size))
     }
 
     /// Whether the guest touched memory out of bounds since the last call; clears the sink.
@@ -52,7 +59,7 @@ final class MemoryGuard: Sendable {
             guard state.faulted else { return false }
             state.faulted = false
             if let sink = state.sink {
-                madvise(UnsafeMutableRawPointer(bitPattern: sink), Self.sinkSize, MADV_DONTNEED)
+                madvise(UnsafeMutableRawPointer(bitPattern: sink), state.sinkSize, MADV_DONTNEED)
             }
             return true
         }
@@ -61,8 +68,36 @@ final class MemoryGuard: Sendable {
     var faulted: Bool { state.withLock { $0.faulted } }
 
     deinit {
-        if let sink = state.withLock({ $0.sink }) {
-            munmap(UnsafeMutableRawPointer(bitPattern: sink), Self.sinkSize)
+        let (sink, size) = state.withLock { ($0.sink, $0.sinkSize) }
+        if let sink { munmap(UnsafeMutableRawPointer(bitPattern: sink), size) }
+    }
+
+    /// Arguments that are not pointers, lengths or counts, and may hold any value.
+    private static let freeArguments: Set<String> = ["proc_exit", "proc_raise"]
+    /// Calls whose arguments 1 and 2 are an array of 8-byte iovecs and its count.
+    private static let iovecCalls: Set<String> = ["fd_read", "fd_write", "fd_pread", "fd_pwrite"]
+
+    /// Checks a call's arguments before WASI sees them. WasmKit's WASI computes guest addresses
+    /// in checked 32-bit arithmetic (`pointer + offset`, `index * stride`), so an argument near
+    /// 2^32 would stop the process on overflow. Every pointer, length and count must lie within
+    /// linear memory (which `MemoryCap` keeps well below 4 GiB), and an iovec array must fit in
+    /// it as a whole.
+    static func checkArguments(_ name: String, _ arguments: [Value], memoryBytes: Int) throws {
+        guard !freeArguments.contains(name) else { return }
+        for argument in arguments {
+            if case .i32(let value) = argument, Int(value) > memoryBytes {
+                throw GuestFault("\(name): argument \(value) out of bounds of linear memory")
+            }
+        }
+        if iovecCalls.contains(name), arguments.count >= 3, case .i32(let base) = arguments[1],
+            case .i32(let count) = arguments[2], Int(base) + Int(count) * 8 > memoryBytes
+        {
+            throw GuestFault("\(name): iovec array out of bounds of linear memory")
+        }
+        if name == "fd_readdir", arguments.count >= 3, case .i32(let base) = arguments[1],
+            case .i32(let length) = arguments[2], Int(base) + Int(length) > memoryBytes
+        {
+            throw GuestFault("\(name): buffer out of bounds of linear memory")
         }
     }
 
@@ -75,6 +110,9 @@ final class MemoryGuard: Sendable {
                     guard case .memory(let memory) = caller.instance?.export("memory") else {
                         throw GuestFault("\(name) needs an exported memory")
                     }
+                    try Self.checkArguments(name, arguments, memoryBytes: memory.byteCount)
+                    // A fault must not outlive this call, also when WASI throws after it.
+                    defer { _ = takeFault() }
                     let result = try function.implementation(GuardedMemory(memory: memory, guard_: self), arguments)
                     if takeFault() {
                         throw GuestFault("\(name): pointer out of bounds of linear memory")

@@ -7,12 +7,16 @@ import Synchronization
 /// asked for more, so a trap or failure that follows is reported as out of memory.
 final class MemoryCap: ResourceLimiter {
     let maxBytes: Int
-    /// Tables only grow for function pointers; this bounds a hostile `table.grow` loop.
+    /// Tables hold function references; this bounds their elements over all tables and all
+    /// growth of one store (a module may declare many tables).
     static let maxTableElements = 1 << 20
-    private let state = Mutex<(denied: Bool, peak: Int)>((false, 0))
+    /// Linear memory stays this far below 4 GiB, so that guest addresses plus small offsets
+    /// never overflow WasmKit's 32-bit address arithmetic (see `MemoryGuard.checkArguments`).
+    static let addressCeiling = (4 << 30) - (1 << 20)
+    private let state = Mutex<(denied: Bool, peak: Int, tableElements: Int)>((false, 0, 0))
 
     init(maxBytes: Int) {
-        self.maxBytes = maxBytes
+        self.maxBytes = min(maxBytes, Self.addressCeiling)
     }
 
     func limitMemoryGrowth(to desired: Int) throws -> Bool {
@@ -27,11 +31,25 @@ final class MemoryCap: ResourceLimiter {
     }
 
     func limitTableGrowth(to desired: Int) throws -> Bool {
-        desired <= Self.maxTableElements
+        // Growth reports a table's new size, not the increase: counting it whole over-counts
+        // growth, which only makes the cap stricter for modules that grow tables.
+        state.withLock { state in
+            guard desired <= Self.maxTableElements - state.tableElements else {
+                state.denied = true
+                return false
+            }
+            state.tableElements += desired
+            return true
+        }
     }
 
     var denied: Bool { state.withLock { $0.denied } }
     var peakBytes: Int { state.withLock { $0.peak } }
+
+    /// A new store starts with no tables.
+    func startStore() {
+        state.withLock { $0.tableElements = 0 }
+    }
 
     /// Starts a new invocation's accounting (a reactor keeps its memory, and so its peak).
     func resetDenied() {

@@ -122,6 +122,7 @@ final class WasmGuest {
         input.reset(invocation.payload)
         _ = output.take()
         cap.resetDenied()
+        _ = memoryGuard.takeFault()
         switch program.kind {
         case .command: return runCommand(invocation)
         case .reactor: return runReactor(invocation)
@@ -138,7 +139,9 @@ final class WasmGuest {
         do {
             // A fresh scratch directory per call: a command keeps no state between invocations.
             try resetScratch()
-            live = try instantiate(environment: environment)
+            live = try instantiate(environment: environment, deadline: Self.dispatchTime(invocation.deadline))
+        } catch is StartTimedOut {
+            return timedOut(invocation)
         } catch {
             return failure(error, invocation: invocation, deadline: nil, phase: .initialisation)
         }
@@ -164,7 +167,9 @@ final class WasmGuest {
             let started = DispatchTime.now()
             do {
                 try resetScratch()
-                live = try instantiate(environment: staticEnvironment())
+                live = try instantiate(environment: staticEnvironment(), deadline: .now() + .seconds(settings.initTimeoutSeconds))
+            } catch is StartTimedOut {
+                return initTimedOut(invocation)
             } catch {
                 return failure(error, invocation: invocation, deadline: nil, phase: .initialisation)
             }
@@ -173,6 +178,8 @@ final class WasmGuest {
             do {
                 try live.wasi.initialize(live.instance)
                 deadline.disarm()
+                // What `_initialize` printed is not part of the first response.
+                _ = output.take()
             } catch {
                 try? live.wasi.close()
                 return failure(error, invocation: invocation, deadline: deadline, phase: .initialisation)
@@ -194,6 +201,11 @@ final class WasmGuest {
         }
     }
 
+    /// An instance dropped without `stop` still closes its WASI bridge (WasmKit requires it).
+    deinit {
+        stop()
+    }
+
     func stop() {
         stopReactor()
         if let scratchDirectory { try? FileManager.default.removeItem(atPath: scratchDirectory) }
@@ -207,7 +219,8 @@ final class WasmGuest {
 
     // MARK: Instantiation
 
-    private func instantiate(environment: [String: String]) throws -> Live {
+    /// Instantiating runs the module's start function, if it has one: it gets the same deadline.
+    private func instantiate(environment: [String: String], deadline: DispatchTime) throws -> Live {
         var fileSystem = WASIBridgeToHost.FileSystemOptions.host().withStdio(stdin: input, stdout: output, stderr: errors)
         if let guestPath = settings.scratchGuestPath, let scratchDirectory {
             fileSystem = fileSystem.withPreopens([.init(guestPath: guestPath, hostPath: scratchDirectory)])
@@ -219,8 +232,15 @@ final class WasmGuest {
             var imports = Imports()
             memoryGuard.link(wasi, capabilities: WasmABI.capabilities, to: &imports, store: store)
             call.link(to: &imports, store: store)
-            store.fuel = Deadline.unlimited
-            let instance = try program.module.instantiate(store: store, imports: imports)
+            cap.startStore()
+            let watchdog = Deadline.arm(store, at: deadline)
+            let instance: Instance
+            do {
+                instance = try program.module.instantiate(store: store, imports: imports)
+            } catch {
+                throw watchdog.disarm() ? StartTimedOut() : error
+            }
+            watchdog.disarm()
             let handle = instance.exports[function: WasmABI.handleExport]
             if program.kind == .reactor {
                 guard let handle, handle.type == FunctionType(parameters: [.i32], results: [.i32]) else {
@@ -283,15 +303,7 @@ final class WasmGuest {
         let fired = deadline?.disarm() ?? false
         _ = output.take()
         if fired {
-            if phase == .initialisation {
-                return .failure(
-                    .initError, type: "Runtime.InitError",
-                    message: "RequestId: \(invocation.requestID) Error: _initialize did not finish within \(settings.initTimeoutSeconds) seconds")
-            }
-            return InstanceResult(
-                outcome: .timeout,
-                payload: FunctionErrorDocument.timeout(requestID: invocation.requestID, seconds: invocation.timeoutSeconds),
-                errorType: "Sandbox.Timedout")
+            return phase == .initialisation ? initTimedOut(invocation) : timedOut(invocation)
         }
         if cap.denied || Self.isMemoryLimit(error) {
             return outOfMemory(invocation)
@@ -319,6 +331,19 @@ final class WasmGuest {
         return .failure(
             phase == .initialisation ? .initError : .crashed, type: "Runtime.WasmTrap",
             message: "RequestId: \(invocation.requestID) Error: wasm trap: \(reason)")
+    }
+
+    private func timedOut(_ invocation: InvocationContext) -> InstanceResult {
+        InstanceResult(
+            outcome: .timeout,
+            payload: FunctionErrorDocument.timeout(requestID: invocation.requestID, seconds: invocation.timeoutSeconds),
+            errorType: "Sandbox.Timedout")
+    }
+
+    private func initTimedOut(_ invocation: InvocationContext) -> InstanceResult {
+        .failure(
+            .initError, type: "Runtime.InitError",
+            message: "RequestId: \(invocation.requestID) Error: initialisation did not finish within \(settings.initTimeoutSeconds) seconds")
     }
 
     private func outOfMemory(_ invocation: InvocationContext) -> InstanceResult {
@@ -360,6 +385,9 @@ final class WasmGuest {
         return .now() + .nanoseconds(Int(seconds * 1_000_000_000))
     }
 }
+
+/// The module's start function ran past its deadline.
+struct StartTimedOut: Error {}
 
 extension Function {
     /// Stands in for `gust_handle` in a command, which never calls it.

@@ -49,6 +49,11 @@ final class WasmInstance: GustRuntime.FunctionInstance {
         }
     }
 
+    /// Without `stop`, the thread would wait for work forever.
+    deinit {
+        thread.close()
+    }
+
     func stop() async {
         guard stopped.withLock({ stopped in
             defer { stopped = true }

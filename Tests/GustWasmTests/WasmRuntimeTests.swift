@@ -245,6 +245,53 @@ extension InstanceResult {
         #expect(traced.errorType == "Runtime.WasmTrap")
     }
 
+    @Test func addressArithmeticNearFourGiBTrapsInsteadOfCrashing() async throws {
+        for body in [
+            "(drop (call $fd_write (i32.const 1) (i32.const 0xfffffffc) (i32.const 1) (i32.const 8)))",
+            "(drop (call $fd_write (i32.const 1) (i32.const 0xfffffff8) (i32.const 2) (i32.const 8)))",
+            "(drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 0x20000000) (i32.const 8)))",
+            "(drop (call $fd_read (i32.const 0) (i32.const 16) (i32.const 1) (i32.const 0xfffffffe)))",
+        ] {
+            let instance = try await harness.start(Guests.command(body))
+            let result = await instance.invoke(WasmHarness.context())
+            #expect(result.errorType == "Runtime.WasmTrap", "\(body)")
+        }
+    }
+
+    @Test func startFunctionsRunUnderTheDeadline() async throws {
+        let instance = try await harness.start(
+            #"(module (memory (export "memory") 1) (func $spin (loop $l (br $l))) (start $spin) (func (export "_start")))"#)
+        let result = await instance.invoke(WasmHarness.context())
+        #expect(result.outcome == .timeout)
+    }
+
+    @Test func initializeOutputIsNotPartOfTheResponse() async throws {
+        let instance = try await harness.start(
+            """
+            (module \(Guests.wasi)
+              (memory (export "memory") 1)
+              (data (i32.const 512) "noise")
+              (func (export "_initialize")
+                (i32.store (i32.const 0) (i32.const 512))
+                (i32.store (i32.const 4) (i32.const 5))
+                (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+              (func (export "gust_handle") (param i32) (result i32) \(Guests.echoBody) (i32.const 0)))
+            """)
+        let result = await instance.invoke(WasmHarness.context("[1]"))
+        #expect(result.text == "[1]")
+    }
+
+    @Test func tablesAreCapped() async throws {
+        let tables = (0..<40).map { _ in "(table 100000 funcref)" }.joined(separator: " ")
+        let instance = try await harness.start(Guests.command("(nop)", extra: tables))
+        let result = await instance.invoke(WasmHarness.context())
+        #expect(result.outcome != .success)
+        // A command re-instantiates every call: its own table must not count twice.
+        let one = try await harness.start(Guests.command("(nop)", extra: "(table 600000 funcref)"))
+        #expect(await one.invoke(WasmHarness.context()).outcome == .success)
+        #expect(await one.invoke(WasmHarness.context()).outcome == .success)
+    }
+
     @Test func responsesAreCapped() async throws {
         let instance = try await harness.start(Guests.hugeOutput)
         let result = await instance.invoke(WasmHarness.context())
