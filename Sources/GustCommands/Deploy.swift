@@ -50,7 +50,9 @@ struct Deploy: AsyncParsableCommand {
                     if let auth = http.auth { route["Auth"] = auth.wire }
                     if let cors = http.cors { route["Cors"] = cors.wire }
                     if let throttle = http.throttle {
-                        route["Throttle"] = ["RateLimit": throttle.rate, "BurstLimit": throttle.burst ?? max(1, Int(throttle.rate.rounded(.up)))]
+                        var wire: [String: Any] = ["RateLimit": throttle.rate]
+                        if let burst = throttle.burst { wire["BurstLimit"] = burst }
+                        route["Throttle"] = wire
                     }
                     return route
                 }

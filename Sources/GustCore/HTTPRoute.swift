@@ -38,8 +38,9 @@ public struct HTTPRoute: Codable, Sendable, Equatable {
         }
         _ = try RoutePattern(path)
         try auth?.validate(routeKey)
-        if let throttle, !(throttle.rate > 0 && throttle.burst >= 1) {
-            throw .invalid("Route \(routeKey): throttling needs a rate above 0 and a burst of at least 1")
+        try cors?.validate(routeKey)
+        if let throttle, !(throttle.rate >= 0.001 && throttle.rate <= 1_000_000 && throttle.burst >= 1 && throttle.burst <= 1_000_000) {
+            throw .invalid("Route \(routeKey): throttling needs a rate between 0.001 and 1000000 per second and a burst between 1 and 1000000")
         }
     }
 }
@@ -74,6 +75,9 @@ public struct RouteAuth: Codable, Sendable, Equatable {
         guard (secret == nil) != (publicKey == nil) else {
             throw .invalid("Route \(routeKey): JWT auth needs exactly one of Secret (HS256) or PublicKey (RS256, PEM)")
         }
+        if let secret, secret.utf8.count < 16 {
+            throw .invalid("Route \(routeKey): an HS256 secret must be at least 16 bytes")
+        }
     }
 }
 
@@ -96,6 +100,13 @@ public struct RouteCORS: Codable, Sendable, Equatable {
         self.exposeHeaders = exposeHeaders
         self.maxAge = maxAge
         self.allowCredentials = allowCredentials
+    }
+
+    /// Credentials may not be allowed for any origin (browsers refuse it; so does AWS).
+    public func validate(_ what: String) throws(GustError) {
+        if allowCredentials && allowOrigins.contains("*") {
+            throw .invalid("\(what): CORS AllowCredentials cannot be combined with AllowOrigins *")
+        }
     }
 }
 

@@ -56,6 +56,7 @@ struct FunctionURLAPI: Sendable {
                 allowHeaders: wire["AllowHeaders"] as? [String] ?? ["*"], exposeHeaders: wire["ExposeHeaders"] as? [String] ?? [],
                 maxAge: (wire["MaxAge"] as? NSNumber)?.intValue, allowCredentials: wire["AllowCredentials"] as? Bool ?? false)
         }
+        try cors?.validate("Function URL of \(name)")
         let config = FunctionURLConfig(
             functionName: name, qualifier: qualifier, authType: authType, cors: cors,
             creationTime: existing?.creationTime ?? Date(), lastModifiedTime: Date())

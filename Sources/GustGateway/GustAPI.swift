@@ -128,6 +128,9 @@ struct GustAPI: Sendable {
             guard let rate = (throttle["RateLimit"] as? NSNumber)?.doubleValue else {
                 throw GustError.invalid("Route \(route.routeKey): Throttle needs a RateLimit (requests per second)")
             }
+            guard rate.isFinite, rate > 0, rate <= 1_000_000 else {
+                throw GustError.invalid("Route \(route.routeKey): Throttle.RateLimit must be between 0.001 and 1000000")
+            }
             let burst = (throttle["BurstLimit"] as? NSNumber)?.intValue ?? max(1, Int(rate.rounded(.up)))
             route.throttle = RouteThrottle(rate: rate, burst: burst)
         }

@@ -43,6 +43,9 @@ public final class HTTPTriggers: Sendable {
     private let keyHashes = Mutex<Set<String>>([])
     /// Per route key; rebuilt with the table.
     private let buckets = Mutex<[String: TokenBucket]>([:])
+    /// Reloads may overlap (two changes at once): each takes a number before it reads the store,
+    /// and an older read never replaces a newer one.
+    private let reloads = Mutex<(started: Int, applied: Int)>((0, 0))
 
     public init(
         store: any RouteStore, keys: any APIKeyStore, urls: any FunctionURLStore, invoker: any Invoker,
@@ -58,13 +61,22 @@ public final class HTTPTriggers: Sendable {
 
     /// Reads the routes and API keys from the store (at start, and after any change).
     public func reload() async throws(GustError) {
+        let generation = reloads.withLock { reloads in
+            reloads.started += 1
+            return reloads.started
+        }
         let table = try RouteTable(try await store.routes())
         let hashes = Set(try await keys.apiKeys().map(\.sha256))
         let configs = Dictionary(try await urls.functionURLs().map { ($0.slug, $0) }, uniquingKeysWith: { $1 })
-        self.table.withLock { $0 = table }
-        urlConfigs.withLock { $0 = configs }
-        keyHashes.withLock { $0 = hashes }
-        buckets.withLock { $0 = [:] }
+        // Applied under the reload lock, so that a newer read that finished first is kept.
+        reloads.withLock { reloads in
+            guard generation > reloads.applied else { return }
+            reloads.applied = generation
+            self.table.withLock { $0 = table }
+            urlConfigs.withLock { $0 = configs }
+            keyHashes.withLock { $0 = hashes }
+            buckets.withLock { $0 = [:] }
+        }
     }
 
     /// Makes an API key; the key itself is returned this once and only its hash is kept.
@@ -236,7 +248,8 @@ public final class HTTPTriggers: Sendable {
                 return bucket.take(now: now)
             }
             if let wait {
-                return .message(429, "Too Many Requests", headers: [("retry-after", String(max(1, Int(wait.rounded(.up)))))])
+                let seconds = Int(min(86_400, max(1, wait.rounded(.up))))
+                return .message(429, "Too Many Requests", headers: [("retry-after", String(seconds))])
             }
         }
         var authorizer: [String: Any]?
@@ -296,7 +309,7 @@ public final class HTTPTriggers: Sendable {
     static func map(_ error: any Error) -> HTTPTriggerResponse {
         switch (error as? GustError)?.code {
         case .tooManyRequests: .message(429, "Too Many Requests", headers: [("retry-after", "1")])
-        case .resourceNotFound: .message(404, "Not Found")
+        // As API Gateway: when Lambda refuses the invocation (a deleted function or alias), 500.
         default: .message(500, "Internal Server Error")
         }
     }

@@ -48,7 +48,7 @@ public enum APIGatewayResponse {
         else {
             return HTTPTriggerResponse(status: 200, headers: [("content-type", "application/json")], body: payload)
         }
-        guard let status = (code as? NSNumber)?.intValue ?? (code as? String).flatMap({ Int($0) }), (100...599).contains(status)
+        guard let status = (code as? NSNumber)?.intValue ?? (code as? String).flatMap({ Int($0) }), (200...599).contains(status)
         else {
             return .message(502, "Internal Server Error")
         }

@@ -52,6 +52,10 @@ public enum JWTVerifier {
             return .failure(.badAlgorithm)
         }
         let seconds = now.timeIntervalSince1970
+        // Time claims, when present, must be numbers (NumericDate); a string is not ignored.
+        for name in ["exp", "nbf"] where claims[name] != nil && !(claims[name] is NSNumber) {
+            return .failure(.malformed)
+        }
         if let exp = (claims["exp"] as? NSNumber)?.doubleValue, seconds >= exp { return .failure(.expired) }
         if let nbf = (claims["nbf"] as? NSNumber)?.doubleValue, seconds < nbf { return .failure(.notYetValid) }
         if let issuer = auth.issuer, claims["iss"] as? String != issuer { return .failure(.wrongIssuer) }

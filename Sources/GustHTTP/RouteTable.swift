@@ -1,5 +1,6 @@
 import Foundation
 import GustCore
+import _CryptoExtras
 
 /// Which route a request reaches. Pure: built from the stored routes, rebuilt when they change.
 ///
@@ -31,6 +32,9 @@ public struct RouteTable: Sendable {
         var entries: [Entry] = []
         for route in routes {
             try route.validate()
+            if let pem = route.auth?.publicKey, (try? _RSA.Signing.PublicKey(pemRepresentation: pem)) == nil {
+                throw GustError.invalid("Route \(route.routeKey): PublicKey is not an RSA public key in PEM form")
+            }
             let pattern = try RoutePattern(route.path)
             let key = "\(route.method) \(pattern.shape)"
             if let other = seen[key] {

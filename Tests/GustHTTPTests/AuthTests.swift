@@ -19,7 +19,7 @@ func token(alg: String, claims: [String: Any], sign: (Data) -> Data) -> String {
 }
 
 @Suite struct JWTTests {
-    let secret = "top-secret"
+    let secret = "top-secret-0123456789"
     var hs256: RouteAuth { RouteAuth(kind: .jwt, issuer: "https://issuer", audience: ["api"], secret: secret) }
 
     func hs(_ claims: [String: Any], secret: String? = nil) -> String {
@@ -45,6 +45,7 @@ func token(alg: String, claims: [String: Any], sign: (Data) -> Data) -> String {
             (hs(["iss": "https://issuer", "aud": "api", "nbf": future]), .notYetValid),
             (token(alg: "none", claims: ["iss": "https://issuer", "aud": "api"]) { _ in Data() }, .badAlgorithm),
             ("not.a.jwt", .malformed),
+            (hs(["iss": "https://issuer", "aud": "api", "exp": "tomorrow"]), .malformed),
         ]
         for (token, failure) in cases {
             guard case .failure(let got) = JWTVerifier.verify(token, auth: hs256) else {

@@ -53,6 +53,18 @@ import Testing
         for (method, path) in [("GET", "items"), ("FETCH", "/x"), ("GET", "/{a+}/b"), ("GET", "/a{b}"), ("GET", "/{a}/{a}"), ("GET", "/a//b")] {
             #expect(throws: GustError.self, "\(method) \(path)") { try self.route(method, path).validate() }
         }
+        var credentialsForAnyone = route("GET", "/x")
+        credentialsForAnyone.cors = RouteCORS(allowOrigins: ["*"], allowCredentials: true)
+        #expect(throws: GustError.self) { try credentialsForAnyone.validate() }
+        var weakSecret = route("GET", "/x")
+        weakSecret.auth = RouteAuth(kind: .jwt, secret: "short")
+        #expect(throws: GustError.self) { try weakSecret.validate() }
+        var badKey = route("GET", "/x")
+        badKey.auth = RouteAuth(kind: .jwt, publicKey: "not a key")
+        #expect(throws: GustError.self) { try RouteTable([badKey]) }
+        var zeroRate = route("GET", "/x")
+        zeroRate.throttle = RouteThrottle(rate: 1e-300, burst: 1)
+        #expect(throws: GustError.self) { try zeroRate.validate() }
     }
 }
 

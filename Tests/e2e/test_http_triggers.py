@@ -189,19 +189,19 @@ def test_api_key_auth(routed, gust_server, gust_cli):
 
 
 def test_jwt_auth(routed, gust_server):
-    auth = {"Type": "JWT", "Issuer": "https://issuer.example", "Audience": ["items-api"], "Secret": "jwt-secret"}
+    auth = {"Type": "JWT", "Issuer": "https://issuer.example", "Audience": ["items-api"], "Secret": "jwt-secret-0123456789"}
     routed([{"Method": "POST", "Path": "/secure", "Auth": auth}, {"Method": "GET", "Path": "/secure"}])
     url = f"{gust_server.http_endpoint}/secure"
     now = int(__import__("time").time())
     good = hs256({"sub": "ada", "iss": "https://issuer.example", "aud": "items-api", "exp": now + 60,
-                  "scope": "items:write"}, "jwt-secret")
+                  "scope": "items:write"}, "jwt-secret-0123456789")
     response = requests.post(url, headers={"Authorization": f"Bearer {good}"}, json={})
     assert response.status_code == 201, response.text
     jwt = response.json()["event"]["requestContext"]["authorizer"]["jwt"]
     assert jwt["claims"]["sub"] == "ada" and jwt["scopes"] == ["items:write"]
     assert requests.get(url).status_code == 200  # reads are open: only the POST route has auth
-    for bad in (None, hs256({"iss": "https://issuer.example", "aud": "items-api", "exp": now - 5}, "jwt-secret"),
-                hs256({"iss": "https://issuer.example", "aud": "other", "exp": now + 60}, "jwt-secret"),
+    for bad in (None, hs256({"iss": "https://issuer.example", "aud": "items-api", "exp": now - 5}, "jwt-secret-0123456789"),
+                hs256({"iss": "https://issuer.example", "aud": "other", "exp": now + 60}, "jwt-secret-0123456789"),
                 hs256({"iss": "https://issuer.example", "aud": "items-api", "exp": now + 60}, "wrong-secret")):
         headers = {"Authorization": f"Bearer {bad}"} if bad else {}
         refused = requests.post(url, headers=headers, json={})
