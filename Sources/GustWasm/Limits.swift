@@ -76,9 +76,12 @@ struct Deadline: Sendable {
     private let token: Int
 
     /// Arms a deadline for the guest running in `store`; `disarm` before the store runs again.
-    static func arm(_ store: Store, at deadline: DispatchTime) -> Deadline {
+    /// `owner` can end it early (`GuestInterrupter.interrupt`).
+    static func arm(_ store: Store, at deadline: DispatchTime, owner: GuestInterrupter? = nil) -> Deadline {
         store.fuel = unlimited
-        return Deadline(token: Watchdog.shared.arm(StoreReference(store), at: deadline.uptimeNanoseconds))
+        let at = owner?.isStopping == true ? 0 : deadline.uptimeNanoseconds
+        return Deadline(
+            token: Watchdog.shared.arm(StoreReference(store), at: at, owner: owner.map(ObjectIdentifier.init)))
     }
 
     /// Stops watching; afterwards the watchdog never touches the store again. Returns whether the
@@ -96,7 +99,8 @@ private final class Watchdog: @unchecked Sendable {
 
     private struct Entry {
         let store: StoreReference
-        let deadline: UInt64
+        var deadline: UInt64
+        let owner: ObjectIdentifier?
         var fired = false
     }
 
@@ -113,13 +117,21 @@ private final class Watchdog: @unchecked Sendable {
         thread.start()
     }
 
-    func arm(_ store: StoreReference, at deadline: UInt64) -> Int {
+    func arm(_ store: StoreReference, at deadline: UInt64, owner: ObjectIdentifier?) -> Int {
         condition.lock()
         defer { condition.unlock() }
         nextToken += 1
-        entries[nextToken] = Entry(store: store, deadline: deadline)
+        entries[nextToken] = Entry(store: store, deadline: deadline, owner: owner)
         if deadline < wakeAt { condition.signal() }
         return nextToken
+    }
+
+    /// Brings every deadline of `owner` forward to now.
+    func expire(owner: ObjectIdentifier) {
+        condition.lock()
+        defer { condition.unlock() }
+        for (token, entry) in entries where entry.owner == owner { entries[token]?.deadline = 0 }
+        condition.signal()
     }
 
     func disarm(_ token: Int) -> Bool {
@@ -151,6 +163,19 @@ private final class Watchdog: @unchecked Sendable {
         }
     }
 }
+/// Ends an instance's running call at once (the instance is being stopped, e.g. at shutdown),
+/// and every call it starts afterwards.
+final class GuestInterrupter: Sendable {
+    private let stopping = Atomic<Bool>(false)
+
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    func interrupt() {
+        stopping.store(true, ordering: .releasing)
+        Watchdog.shared.expire(owner: ObjectIdentifier(self))
+    }
+}
+
 /// A store crossing to the watchdog's thread. Only the watchdog touches it from there, under its
 /// lock, and only the fuel counter (see `Deadline`).
 private struct StoreReference: @unchecked Sendable {

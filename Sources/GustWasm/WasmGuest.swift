@@ -92,7 +92,13 @@ final class WasmGuest {
         let handle: Function
     }
 
-    init(program: WasmProgram, engine: Engine, settings: GuestSettings, instanceID: String, parseMs: Double?) {
+    let interrupter: GuestInterrupter
+
+    init(
+        program: WasmProgram, engine: Engine, settings: GuestSettings, instanceID: String, parseMs: Double?,
+        interrupter: GuestInterrupter = GuestInterrupter()
+    ) {
+        self.interrupter = interrupter
         self.program = program
         self.engine = engine
         self.settings = settings
@@ -141,7 +147,7 @@ final class WasmGuest {
             try resetScratch()
             live = try instantiate(environment: environment, deadline: Self.dispatchTime(invocation.deadline))
         } catch is StartTimedOut {
-            return timedOut(invocation)
+            return interrupter.isStopping ? interrupted(invocation) : timedOut(invocation)
         } catch {
             return failure(error, invocation: invocation, deadline: nil, phase: .initialisation)
         }
@@ -149,7 +155,7 @@ final class WasmGuest {
             initDurationMs += Self.milliseconds(since: started)
         }
         defer { try? live.wasi.close() }
-        let deadline = Deadline.arm(live.store, at: Self.dispatchTime(invocation.deadline))
+        let deadline = Deadline.arm(live.store, at: Self.dispatchTime(invocation.deadline), owner: interrupter)
         do {
             let status = try live.wasi.start(live.instance)
             deadline.disarm()
@@ -174,7 +180,7 @@ final class WasmGuest {
                 return failure(error, invocation: invocation, deadline: nil, phase: .initialisation)
             }
             let deadline = Deadline.arm(
-                live.store, at: .now() + .seconds(settings.initTimeoutSeconds))
+                live.store, at: .now() + .seconds(settings.initTimeoutSeconds), owner: interrupter)
             do {
                 try live.wasi.initialize(live.instance)
                 deadline.disarm()
@@ -188,7 +194,7 @@ final class WasmGuest {
             reactor = live
             // What `_initialize` printed belongs to the first invocation's log, as on Lambda.
         }
-        let deadline = Deadline.arm(live.store, at: Self.dispatchTime(invocation.deadline))
+        let deadline = Deadline.arm(live.store, at: Self.dispatchTime(invocation.deadline), owner: interrupter)
         do {
             let values = try live.handle([.i32(UInt32(truncatingIfNeeded: invocation.payload.count))])
             deadline.disarm()
@@ -233,7 +239,7 @@ final class WasmGuest {
             memoryGuard.link(wasi, capabilities: WasmABI.capabilities, to: &imports, store: store)
             call.link(to: &imports, store: store)
             cap.startStore()
-            let watchdog = Deadline.arm(store, at: deadline)
+            let watchdog = Deadline.arm(store, at: deadline, owner: interrupter)
             let instance: Instance
             do {
                 instance = try program.module.instantiate(store: store, imports: imports)
@@ -302,6 +308,7 @@ final class WasmGuest {
     private func failure(_ error: any Error, invocation: InvocationContext, deadline: Deadline?, phase: Phase) -> InstanceResult {
         let fired = deadline?.disarm() ?? false
         _ = output.take()
+        if interrupter.isStopping { return interrupted(invocation) }
         if fired {
             return phase == .initialisation ? initTimedOut(invocation) : timedOut(invocation)
         }
@@ -331,6 +338,12 @@ final class WasmGuest {
         return .failure(
             phase == .initialisation ? .initError : .crashed, type: "Runtime.WasmTrap",
             message: "RequestId: \(invocation.requestID) Error: wasm trap: \(reason)")
+    }
+
+    private func interrupted(_ invocation: InvocationContext) -> InstanceResult {
+        .failure(
+            .interrupted, type: "Runtime.Interrupted",
+            message: "RequestId: \(invocation.requestID) Error: the instance was stopped")
     }
 
     private func timedOut(_ invocation: InvocationContext) -> InstanceResult {

@@ -12,6 +12,7 @@ final class WasmInstance: GustRuntime.FunctionInstance {
     private nonisolated(unsafe) var guest: WasmGuest?
     private nonisolated(unsafe) var loadFailure: GustError?
     private let stopped = Mutex(false)
+    private let interrupter = GuestInterrupter()
 
     init(spec: InstanceSpec, settings: GuestSettings, engine: Engine, cache: ProgramCache, wasmPath: String) {
         id = spec.instanceID
@@ -20,7 +21,8 @@ final class WasmInstance: GustRuntime.FunctionInstance {
             do throws(GustError) {
                 let (program, parseMs) = try cache.program(at: wasmPath)
                 guest = WasmGuest(
-                    program: program, engine: engine, settings: settings, instanceID: id, parseMs: parseMs)
+                    program: program, engine: engine, settings: settings, instanceID: id, parseMs: parseMs,
+                    interrupter: interrupter)
             } catch {
                 loadFailure = error
             }
@@ -59,6 +61,8 @@ final class WasmInstance: GustRuntime.FunctionInstance {
             defer { stopped = true }
             return !stopped
         }) else { return }
+        // A call in progress (a guest spinning until its timeout, at shutdown) ends now.
+        interrupter.interrupt()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let queued = thread.run { [self] in
                 guest?.stop()

@@ -201,6 +201,18 @@ extension InstanceResult {
         await instance.stop()
     }
 
+    @Test func stoppingAnInstanceEndsItsRunningCall() async throws {
+        let instance = try await harness.start(Guests.spin)
+        let started = Date()
+        let call = Task { await instance.invoke(WasmHarness.context(seconds: 60)) }
+        try await Task.sleep(for: .milliseconds(200))
+        await instance.stop()
+        let result = await call.value
+        #expect(result.outcome == .interrupted)
+        #expect(result.errorType == "Runtime.Interrupted")
+        #expect(Date().timeIntervalSince(started) < 30)
+    }
+
     @Test func memoryGrowthStopsAtTheFunctionsMemorySize() async throws {
         let instance = try await harness.start(Guests.growForever, memoryMB: 16)
         let result = await instance.invoke(WasmHarness.context())
