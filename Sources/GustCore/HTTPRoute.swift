@@ -213,5 +213,9 @@ public struct FunctionURLConfig: Codable, Sendable, Equatable {
     }
 
     /// The path segment that names this URL: `name`, or `name:qualifier`.
-    public var slug: String { qualifier.map { "\(functionName):\($0)" } ?? functionName }
+    public var slug: String { Self.slug(function: functionName, qualifier: qualifier) }
+
+    public static func slug(function: String, qualifier: String?) -> String {
+        qualifier.map { "\(function):\($0)" } ?? function
+    }
 }

@@ -20,10 +20,7 @@ struct FunctionURLAPI: Sendable {
         }
         router.get(RouterPath(base + "/urls")) { request, context in
             let (name, _) = try target(request, context)
-            let configs = ([nil] + triggers.routesQualifiers(of: name)).compactMap {
-                triggers.functionURLConfig(function: name, qualifier: $0)
-            }
-            return try LambdaWire.json(["FunctionUrlConfigs": configs.map(wire)])
+            return try LambdaWire.json(["FunctionUrlConfigs": triggers.functionURLConfigs(of: name).map(wire)])
         }
         router.delete(RouterPath(base + "/url")) { request, context in
             let (name, qualifier) = try target(request, context)
@@ -32,30 +29,22 @@ struct FunctionURLAPI: Sendable {
         }
     }
 
+    /// As `LambdaWire.target`, with `$LATEST` meaning the unqualified URL.
     private func target(_ request: Request, _ context: some RequestContext) throws(GustError) -> (String, String?) {
-        let raw = context.parameters.get("name").flatMap { $0.removingPercentEncoding } ?? ""
-        let (name, pathQualifier) = try FunctionName.parse(raw)
-        let qualifier = pathQualifier ?? request.uri.queryParameters.get("Qualifier").map { String($0) }
-        if let qualifier { try FunctionName.validateQualifier(qualifier) }
-        // Lambda only allows aliases (and $LATEST) here; `$LATEST` is the unqualified URL.
+        let (name, qualifier) = try LambdaWire.target(request, context)
         return (name, qualifier == FunctionConfiguration.latest ? nil : qualifier)
     }
 
     private func put(_ request: Request, _ context: some RequestContext, create: Bool) async throws -> Response {
         let (name, qualifier) = try target(request, context)
         let body = try await LambdaWire.body(request)
-        let existing = triggers.functionURLConfig(function: name, qualifier: qualifier)
-        let authRaw = body["AuthType"] as? String ?? (create ? nil : existing?.authType.rawValue)
-        guard let authRaw, let authType = FunctionURLConfig.AuthType(rawValue: authRaw) else {
+        let existing = create ? nil : triggers.functionURLConfig(function: name, qualifier: qualifier)
+        guard let authRaw = body["AuthType"] as? String ?? existing?.authType.rawValue,
+            let authType = FunctionURLConfig.AuthType(rawValue: authRaw)
+        else {
             throw GustError.invalid("1 validation error detected: Value at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]")
         }
-        var cors = create ? nil : existing?.cors
-        if let wire = body["Cors"] as? [String: Any] {
-            cors = RouteCORS(
-                allowOrigins: wire["AllowOrigins"] as? [String] ?? ["*"], allowMethods: wire["AllowMethods"] as? [String] ?? ["*"],
-                allowHeaders: wire["AllowHeaders"] as? [String] ?? ["*"], exposeHeaders: wire["ExposeHeaders"] as? [String] ?? [],
-                maxAge: (wire["MaxAge"] as? NSNumber)?.intValue, allowCredentials: wire["AllowCredentials"] as? Bool ?? false)
-        }
+        let cors = (body["Cors"] as? [String: Any]).map(LambdaWire.cors) ?? existing?.cors
         try cors?.validate("Function URL of \(name)")
         let config = FunctionURLConfig(
             functionName: name, qualifier: qualifier, authType: authType, cors: cors,
@@ -65,23 +54,13 @@ struct FunctionURLAPI: Sendable {
     }
 
     private func wire(_ config: FunctionURLConfig) -> [String: Any] {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        var arn = FunctionName.arn(config.functionName)
-        if let qualifier = config.qualifier { arn += ":\(qualifier)" }
         var object: [String: Any] = [
-            "FunctionUrl": triggers.functionURL(config), "FunctionArn": arn, "AuthType": config.authType.rawValue,
-            "CreationTime": formatter.string(from: config.creationTime),
-            "LastModifiedTime": formatter.string(from: config.lastModifiedTime), "InvokeMode": "BUFFERED",
+            "FunctionUrl": triggers.functionURL(config),
+            "FunctionArn": FunctionName.arn(config.functionName, qualifier: config.qualifier),
+            "AuthType": config.authType.rawValue, "CreationTime": LambdaWire.timestamp(config.creationTime),
+            "LastModifiedTime": LambdaWire.timestamp(config.lastModifiedTime), "InvokeMode": "BUFFERED",
         ]
-        if let cors = config.cors {
-            var corsWire: [String: Any] = [
-                "AllowOrigins": cors.allowOrigins, "AllowMethods": cors.allowMethods, "AllowHeaders": cors.allowHeaders,
-                "ExposeHeaders": cors.exposeHeaders, "AllowCredentials": cors.allowCredentials,
-            ]
-            if let maxAge = cors.maxAge { corsWire["MaxAge"] = maxAge }
-            object["Cors"] = corsWire
-        }
+        if let cors = config.cors { object["Cors"] = LambdaWire.wire(cors) }
         return object
     }
 }

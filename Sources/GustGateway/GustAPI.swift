@@ -83,14 +83,7 @@ struct GustAPI: Sendable {
             }
             object["Auth"] = wire
         }
-        if let cors = route.cors {
-            var wire: [String: Any] = [
-                "AllowOrigins": cors.allowOrigins, "AllowMethods": cors.allowMethods, "AllowHeaders": cors.allowHeaders,
-                "ExposeHeaders": cors.exposeHeaders, "AllowCredentials": cors.allowCredentials,
-            ]
-            if let maxAge = cors.maxAge { wire["MaxAge"] = maxAge }
-            object["Cors"] = wire
-        }
+        if let cors = route.cors { object["Cors"] = LambdaWire.wire(cors) }
         if let throttle = route.throttle {
             object["Throttle"] = ["RateLimit": throttle.rate, "BurstLimit": throttle.burst]
         }
@@ -98,7 +91,7 @@ struct GustAPI: Sendable {
     }
 
     static func wire(_ key: APIKey) -> [String: Any] {
-        ["Id": key.id, "Name": key.name, "CreatedDate": ISO8601DateFormatter().string(from: key.createdAt)]
+        ["Id": key.id, "Name": key.name, "CreatedDate": LambdaWire.timestamp(key.createdAt)]
     }
 
     /// One route of a `PUT …/routes` body, in the wire form `wire(_:)` writes.
@@ -118,12 +111,7 @@ struct GustAPI: Sendable {
                 kind: kind, issuer: auth["Issuer"] as? String, audience: audience, secret: auth["Secret"] as? String,
                 publicKey: auth["PublicKey"] as? String)
         }
-        if let cors = item["Cors"] as? [String: Any] {
-            route.cors = RouteCORS(
-                allowOrigins: cors["AllowOrigins"] as? [String] ?? ["*"], allowMethods: cors["AllowMethods"] as? [String] ?? ["*"],
-                allowHeaders: cors["AllowHeaders"] as? [String] ?? ["*"], exposeHeaders: cors["ExposeHeaders"] as? [String] ?? [],
-                maxAge: (cors["MaxAge"] as? NSNumber)?.intValue, allowCredentials: cors["AllowCredentials"] as? Bool ?? false)
-        }
+        if let cors = item["Cors"] as? [String: Any] { route.cors = LambdaWire.cors(cors) }
         if let throttle = item["Throttle"] as? [String: Any] {
             guard let rate = (throttle["RateLimit"] as? NSNumber)?.doubleValue else {
                 throw GustError.invalid("Route \(route.routeKey): Throttle needs a RateLimit (requests per second)")

@@ -108,12 +108,12 @@ public final class HTTPTriggers: Sendable {
     }
 
     public func functionURLConfig(function: String, qualifier: String?) -> FunctionURLConfig? {
-        urlConfigs.withLock { $0[FunctionURLConfig(functionName: function, qualifier: qualifier, authType: .none, cors: nil).slug] }
+        urlConfigs.withLock { $0[FunctionURLConfig.slug(function: function, qualifier: qualifier)] }
     }
 
-    /// The qualifiers that have a function URL, besides the unqualified one.
-    public func routesQualifiers(of function: String) -> [String?] {
-        urlConfigs.withLock { $0.values.filter { $0.functionName == function && $0.qualifier != nil }.map(\.qualifier) }
+    /// A function's URLs: the unqualified one and those of its aliases.
+    public func functionURLConfigs(of function: String) -> [FunctionURLConfig] {
+        urlConfigs.withLock { $0.values.filter { $0.functionName == function }.sorted { $0.slug < $1.slug } }
     }
 
     public func putFunctionURL(_ config: FunctionURLConfig, create: Bool) async throws(GustError) {
@@ -143,40 +143,22 @@ public final class HTTPTriggers: Sendable {
         return nil
     }
 
+    /// A function URL's request: every path reaches the function, with route key `$default`.
     private func runFunctionURL(
         _ config: FunctionURLConfig, path: String, request: inout Request, context: HTTPTriggerContext
     ) async -> HTTPTriggerResponse {
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: Self.maxBodyBytes)
-        } catch {
-            return .message(413, "Request Entity Too Large")
-        }
-        var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
-        if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
-        if config.authType == .awsIAM {
-            let signed = SigV4Request(
-                method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query, headers: headers,
-                body: Array(buffer: body))
-            guard let verifier, case .success = verifier.verify(signed) else { return .message(403, "Forbidden") }
-        }
-        let requestID = RequestID.make()
         let route = HTTPRoute(functionName: config.functionName, qualifier: config.qualifier, method: "ANY", path: "/{proxy+}")
-        let trigger = HTTPTriggerRequest(
-            method: request.method.rawValue, rawPath: path, rawQuery: request.uri.query ?? "", headers: headers,
-            body: Array(buffer: body), sourceIP: context.remoteIP, requestID: requestID)
-        let invocation = InvocationRequest(
-            requestID: requestID, functionName: config.functionName, qualifier: config.qualifier,
-            payload: APIGatewayEvent.make(trigger, match: .init(route: route, pathParameters: [:]), routeKey: "$default"),
-            mode: .sync, source: "function-url")
-        var result: HTTPTriggerResponse
-        do {
-            result = Self.map(try await invoker.invoke(invocation))
-        } catch {
-            result = Self.map(error)
+        let (method, signedPath, query) = (request.method.rawValue, request.uri.path, request.uri.query)
+        return await deliver(
+            &request, context: context, match: .init(route: route, pathParameters: [:]), rawPath: path,
+            routeKey: "$default", source: "function-url", requestIDHeader: "x-amzn-requestid"
+        ) { headers, body in
+            // AWS_IAM: signed with Gust's keys, over the path as the client sent it.
+            guard config.authType == .awsIAM else { return true }
+            let signed = SigV4Request(method: method, rawPath: signedPath, rawQuery: query, headers: headers, body: body)
+            guard let verifier, case .success = verifier.verify(signed) else { return false }
+            return true
         }
-        result.headers.append(.init(name: "x-amzn-requestid", value: requestID))
-        return result
     }
 
     static func sha256(_ text: String) -> String {
@@ -262,7 +244,7 @@ public final class HTTPTriggers: Sendable {
             }
         case .jwt:
             guard let value = header("authorization"), value.lowercased().hasPrefix("bearer "),
-                case .success(let claims) = JWTVerifier.verify(String(value.dropFirst(7)), auth: route.auth!)
+                case .success(let claims) = JWTVerifier.verify(String(value.dropFirst(7)), auth: route.auth!, publicKey: match.publicKey)
             else {
                 return .message(401, "Unauthorized", headers: [("www-authenticate", "Bearer")])
             }
@@ -270,28 +252,42 @@ public final class HTTPTriggers: Sendable {
             let scopes = (claims["scope"] as? String)?.split(separator: " ").map(String.init) ?? (claims["scp"] as? [String])
             authorizer = ["jwt": ["claims": claims.mapValues { ($0 as? String) ?? "\($0)" }, "scopes": scopes as Any? ?? NSNull()]]
         }
-        let body: ByteBuffer
+        return await deliver(
+            &request, context: context, match: match, rawPath: request.uri.path, authorizer: authorizer, source: "http",
+            requestIDHeader: "apigw-requestid")
+    }
+
+    /// What routes and function URLs share: read the body, build the payload 2.0 event, invoke,
+    /// map the answer. `accept` sees the headers and body first (a URL's SigV4 check).
+    private func deliver(
+        _ request: inout Request, context: HTTPTriggerContext, match: RouteTable.Match, rawPath: String,
+        routeKey: String? = nil, authorizer: [String: Any]? = nil, source: String, requestIDHeader: String,
+        accept: (_ headers: [(name: String, value: String)], _ body: [UInt8]) -> Bool = { _, _ in true }
+    ) async -> HTTPTriggerResponse {
+        let body: [UInt8]
         do {
-            body = try await request.collectBody(upTo: Self.maxBodyBytes)
+            body = Array(buffer: try await request.collectBody(upTo: Self.maxBodyBytes))
         } catch {
             return .message(413, "Request Entity Too Large")
         }
         var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
         if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
+        guard accept(headers, body) else { return .message(403, "Forbidden") }
         let requestID = RequestID.make()
         let trigger = HTTPTriggerRequest(
-            method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query ?? "", headers: headers,
-            body: Array(buffer: body), sourceIP: context.remoteIP, requestID: requestID)
+            method: request.method.rawValue, rawPath: rawPath, rawQuery: request.uri.query ?? "", headers: headers,
+            body: body, sourceIP: context.remoteIP, requestID: requestID)
         let invocation = InvocationRequest(
-            requestID: requestID, functionName: route.functionName, qualifier: route.qualifier,
-            payload: APIGatewayEvent.make(trigger, match: match, authorizer: authorizer), mode: .sync, source: "http")
+            requestID: requestID, functionName: match.route.functionName, qualifier: match.route.qualifier,
+            payload: APIGatewayEvent.make(trigger, match: match, authorizer: authorizer, routeKey: routeKey), mode: .sync,
+            source: source)
         var result: HTTPTriggerResponse
         do {
             result = Self.map(try await invoker.invoke(invocation))
         } catch {
             result = Self.map(error)
         }
-        result.headers.append(.init(name: "apigw-requestid", value: requestID))
+        result.headers.append(.init(name: requestIDHeader, value: requestID))
         return result
     }
 

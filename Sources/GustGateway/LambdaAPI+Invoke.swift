@@ -8,7 +8,7 @@ extension LambdaAPI {
     /// Invoke: `RequestResponse` waits for the result, `Event` returns 202 once the event is durable,
     /// `DryRun` checks the function exists.
     func invoke(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let (name, qualifier) = try target(request, context)
+        let (name, qualifier) = try LambdaWire.target(request, context)
         let type = request.headers[HTTPField.Name("X-Amz-Invocation-Type")!] ?? "RequestResponse"
         switch type {
         case "RequestResponse":

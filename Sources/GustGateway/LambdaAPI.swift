@@ -26,7 +26,7 @@ struct LambdaAPI: Sendable {
         router.get(RouterPath(base + "/:name")) { request, context in try await get(request, context) }
         router.delete(RouterPath(base + "/:name")) { request, context in try await delete(request, context) }
         router.get(RouterPath(base + "/:name/configuration")) { request, context in
-            let (name, qualifier) = try target(request, context)
+            let (name, qualifier) = try LambdaWire.target(request, context)
             return try LambdaWire.json(LambdaWire.configuration(try await functions.get(name, qualifier: qualifier)))
         }
         router.put(RouterPath(base + "/:name/configuration")) { request, context in try await updateConfiguration(request, context) }
@@ -36,18 +36,6 @@ struct LambdaAPI: Sendable {
     }
 
     /// The function name (and qualifier) from the path, plus `?Qualifier=`.
-    func target(_ request: Request, _ context: some RequestContext) throws(GustError) -> (String, String?) {
-        let raw = context.parameters.get("name").flatMap { $0.removingPercentEncoding } ?? ""
-        let (name, pathQualifier) = try FunctionName.parse(raw)
-        let queryQualifier = request.uri.queryParameters.get("Qualifier")
-        if let pathQualifier, let queryQualifier, pathQualifier != queryQualifier {
-            throw .invalid("The derived qualifier from the function name does not match the specified qualifier.")
-        }
-        let qualifier = pathQualifier ?? queryQualifier
-        if let qualifier { try FunctionName.validateQualifier(qualifier) }
-        return (name, qualifier)
-    }
-
     func create(_ request: Request) async throws -> Response {
         let body = try await LambdaWire.body(request)
         guard let code = body["Code"] as? [String: Any] else {
@@ -86,7 +74,7 @@ struct LambdaAPI: Sendable {
     }
 
     func get(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let (name, qualifier) = try target(request, context)
+        let (name, qualifier) = try LambdaWire.target(request, context)
         let config = try await functions.get(name, qualifier: qualifier)
         var object: [String: Any] = [
             "Configuration": LambdaWire.configuration(config, qualifiedARN: qualifier != nil),
@@ -100,7 +88,7 @@ struct LambdaAPI: Sendable {
     }
 
     func delete(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let (name, qualifier) = try target(request, context)
+        let (name, qualifier) = try LambdaWire.target(request, context)
         if let qualifier, qualifier != FunctionConfiguration.latest {
             throw GustError.invalid("Deleting a single version is not supported by Gust yet; delete the function or its aliases")
         }
@@ -110,7 +98,7 @@ struct LambdaAPI: Sendable {
     }
 
     func updateConfiguration(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let (name, _) = try target(request, context)
+        let (name, _) = try LambdaWire.target(request, context)
         let body = try await LambdaWire.body(request)
         let patch = ConfigurationPatch(
             runtime: try LambdaWire.string(body, "Runtime"), handler: try LambdaWire.string(body, "Handler"),
@@ -121,7 +109,7 @@ struct LambdaAPI: Sendable {
     }
 
     func updateCode(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let (name, _) = try target(request, context)
+        let (name, _) = try LambdaWire.target(request, context)
         let body = try await LambdaWire.body(request)
         guard let zip = try LambdaWire.zipFile(body) else {
             throw GustError.invalid("Gust accepts function code as ZipFile only")

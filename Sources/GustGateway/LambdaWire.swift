@@ -47,6 +47,36 @@ enum LambdaWire {
         return object
     }
 
+    /// The function and qualifier a Lambda path names (`name`, `name:qualifier`, `?Qualifier=`).
+    static func target(_ request: Request, _ context: some RequestContext) throws(GustError) -> (String, String?) {
+        let raw = context.parameters.get("name").flatMap { $0.removingPercentEncoding } ?? ""
+        let (name, pathQualifier) = try FunctionName.parse(raw)
+        let queryQualifier = request.uri.queryParameters.get("Qualifier")
+        if let pathQualifier, let queryQualifier, pathQualifier != queryQualifier {
+            throw .invalid("The derived qualifier from the function name does not match the specified qualifier.")
+        }
+        let qualifier = pathQualifier ?? queryQualifier
+        if let qualifier { try FunctionName.validateQualifier(qualifier) }
+        return (name, qualifier)
+    }
+
+    /// `Cors` as function URLs (and Gust's routes) write it.
+    static func cors(_ wire: [String: Any]) -> RouteCORS {
+        RouteCORS(
+            allowOrigins: wire["AllowOrigins"] as? [String] ?? ["*"], allowMethods: wire["AllowMethods"] as? [String] ?? ["*"],
+            allowHeaders: wire["AllowHeaders"] as? [String] ?? ["*"], exposeHeaders: wire["ExposeHeaders"] as? [String] ?? [],
+            maxAge: (wire["MaxAge"] as? NSNumber)?.intValue, allowCredentials: wire["AllowCredentials"] as? Bool ?? false)
+    }
+
+    static func wire(_ cors: RouteCORS) -> [String: Any] {
+        var object: [String: Any] = [
+            "AllowOrigins": cors.allowOrigins, "AllowMethods": cors.allowMethods, "AllowHeaders": cors.allowHeaders,
+            "ExposeHeaders": cors.exposeHeaders, "AllowCredentials": cors.allowCredentials,
+        ]
+        if let maxAge = cors.maxAge { object["MaxAge"] = maxAge }
+        return object
+    }
+
     /// Lambda's `LastModified` form: `2024-01-02T03:04:05.678+0000`.
     static func timestamp(_ date: Date) -> String {
         let formatter = DateFormatter()

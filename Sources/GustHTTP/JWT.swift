@@ -23,8 +23,11 @@ public enum JWTVerifier {
         }
     }
 
-    /// The token's claims when it is valid for `auth`.
-    public static func verify(_ token: String, auth: RouteAuth, now: Date = Date()) -> Result<[String: Any], Failure> {
+    /// The token's claims when it is valid for `auth`. `publicKey` is `auth.publicKey` already
+    /// parsed (the route table keeps it); without it the PEM is parsed here.
+    public static func verify(
+        _ token: String, auth: RouteAuth, publicKey: _RSA.Signing.PublicKey? = nil, now: Date = Date()
+    ) -> Result<[String: Any], Failure> {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = base64URL(parts[0]), let payloadData = base64URL(parts[1]),
             let signature = base64URL(parts[2]),
@@ -40,7 +43,7 @@ public enum JWTVerifier {
                 return .failure(.badSignature)
             }
         case "RS256":
-            guard let pem = auth.publicKey, let key = try? _RSA.Signing.PublicKey(pemRepresentation: pem) else {
+            guard let pem = auth.publicKey, let key = publicKey ?? (try? _RSA.Signing.PublicKey(pemRepresentation: pem)) else {
                 return .failure(.badAlgorithm)
             }
             let valid = key.isValidSignature(

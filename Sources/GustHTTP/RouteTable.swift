@@ -10,15 +10,23 @@ public struct RouteTable: Sendable {
     struct Entry: Sendable {
         let route: HTTPRoute
         let pattern: RoutePattern
+        /// An RS256 route's key, parsed once here rather than on every request.
+        let publicKey: _RSA.Signing.PublicKey?
     }
 
     public struct Match: Sendable, Equatable {
         public let route: HTTPRoute
         public let pathParameters: [String: String]
+        public let publicKey: _RSA.Signing.PublicKey?
 
-        public init(route: HTTPRoute, pathParameters: [String: String]) {
+        public init(route: HTTPRoute, pathParameters: [String: String], publicKey: _RSA.Signing.PublicKey? = nil) {
             self.route = route
             self.pathParameters = pathParameters
+            self.publicKey = publicKey
+        }
+
+        public static func == (lhs: Match, rhs: Match) -> Bool {
+            lhs.route == rhs.route && lhs.pathParameters == rhs.pathParameters
         }
     }
 
@@ -32,8 +40,12 @@ public struct RouteTable: Sendable {
         var entries: [Entry] = []
         for route in routes {
             try route.validate()
-            if let pem = route.auth?.publicKey, (try? _RSA.Signing.PublicKey(pemRepresentation: pem)) == nil {
-                throw GustError.invalid("Route \(route.routeKey): PublicKey is not an RSA public key in PEM form")
+            var publicKey: _RSA.Signing.PublicKey?
+            if let pem = route.auth?.publicKey {
+                guard let key = try? _RSA.Signing.PublicKey(pemRepresentation: pem) else {
+                    throw GustError.invalid("Route \(route.routeKey): PublicKey is not an RSA public key in PEM form")
+                }
+                publicKey = key
             }
             let pattern = try RoutePattern(route.path)
             let key = "\(route.method) \(pattern.shape)"
@@ -43,7 +55,7 @@ public struct RouteTable: Sendable {
                     "Route \(route.routeKey) of function \(route.functionName) conflicts with route \(other.routeKey) of function \(other.functionName)")
             }
             seen[key] = route
-            entries.append(Entry(route: route, pattern: pattern))
+            entries.append(Entry(route: route, pattern: pattern, publicKey: publicKey))
         }
         self.entries = entries
     }
@@ -58,7 +70,7 @@ public struct RouteTable: Sendable {
             if let current = best, !ranked.lexicographicallyPrecedes(current.rank) { continue }
             best = (entry, ranked, parameters)
         }
-        return best.map { Match(route: $0.entry.route, pathParameters: $0.parameters) }
+        return best.map { Match(route: $0.entry.route, pathParameters: $0.parameters, publicKey: $0.entry.publicKey) }
     }
 
     /// The rank of each segment (0 literal, 1 parameter, 2 greedy) and the captured parameters.
