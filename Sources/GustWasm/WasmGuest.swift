@@ -89,7 +89,8 @@ final class WasmGuest {
         let store: Store
         let instance: Instance
         let wasi: WASIBridgeToHost
-        let handle: Function
+        /// `gust_handle`; nil for a command.
+        let handle: Function?
     }
 
     let interrupter: GuestInterrupter
@@ -196,7 +197,7 @@ final class WasmGuest {
         }
         let deadline = Deadline.arm(live.store, at: Self.dispatchTime(invocation.deadline), owner: interrupter)
         do {
-            let values = try live.handle([.i32(UInt32(truncatingIfNeeded: invocation.payload.count))])
+            let values = try live.handle!([.i32(UInt32(truncatingIfNeeded: invocation.payload.count))])
             deadline.disarm()
             let status: UInt32 = if case .i32(let raw) = values.first { raw } else { 0 }
             return completed(status: status, invocation: invocation)
@@ -253,7 +254,7 @@ final class WasmGuest {
                     throw GustError.invalid("\(WasmABI.handleExport) must have the type (i32) -> i32")
                 }
             }
-            return Live(store: store, instance: instance, wasi: wasi, handle: handle ?? Function.placeholder(store))
+            return Live(store: store, instance: instance, wasi: wasi, handle: handle)
         } catch {
             try? wasi.close()
             throw error
@@ -401,10 +402,3 @@ final class WasmGuest {
 
 /// The module's start function ran past its deadline.
 struct StartTimedOut: Error {}
-
-extension Function {
-    /// Stands in for `gust_handle` in a command, which never calls it.
-    static func placeholder(_ store: Store) -> Function {
-        Function(store: store, parameters: [], results: []) { _, _ in [] }
-    }
-}

@@ -41,13 +41,6 @@ public struct WasmRuntime: FunctionRuntime {
             spec: spec, settings: settings, engine: engine, cache: cache,
             wasmPath: "\(spec.codeDirectory)/\(handler)")
     }
-
-    /// Parses a module ahead of its first invocation (at deploy), so the cold start does not.
-    public func prepare(codeDirectory: String, handler: String) {
-        let path = "\(codeDirectory)/\(handler)"
-        let cache = self.cache
-        DispatchQueue.global().async { _ = try? cache.program(at: path) }
-    }
 }
 
 /// Parsed modules by file. Code directories are content-addressed, so a path names one version
