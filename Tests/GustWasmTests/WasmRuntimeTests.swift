@@ -192,25 +192,21 @@ extension InstanceResult {
 
     @Test func infiniteLoopTimesOut() async throws {
         let instance = try await harness.start(Guests.spin)
-        let started = Date()
         let result = await instance.invoke(WasmHarness.context())
         #expect(result.outcome == .timeout)
         #expect(result.errorType == "Sandbox.Timedout")
         #expect(result.text.contains("Task timed out after 1.00 seconds"))
-        #expect(Date().timeIntervalSince(started) < 10)
         await instance.stop()
     }
 
     @Test func stoppingAnInstanceEndsItsRunningCall() async throws {
         let instance = try await harness.start(Guests.spin)
-        let started = Date()
         let call = Task { await instance.invoke(WasmHarness.context(seconds: 60)) }
         try await Task.sleep(for: .milliseconds(200))
         await instance.stop()
         let result = await call.value
         #expect(result.outcome == .interrupted)
         #expect(result.errorType == "Runtime.Interrupted")
-        #expect(Date().timeIntervalSince(started) < 30)
     }
 
     @Test func memoryGrowthStopsAtTheFunctionsMemorySize() async throws {
@@ -251,7 +247,8 @@ extension InstanceResult {
     @Test func outOfBoundsPointersDoNotReachTheHost() async throws {
         let instance = try await harness.start(Guests.outOfBoundsWrite)
         let result = await instance.invoke(WasmHarness.context())
-        #expect(result.outcome != .success || result.text.isEmpty)
+        #expect(result.errorType == "Runtime.WasmTrap")
+        #expect(result.text.contains("out of bounds"))
         let context = try await harness.start(Guests.requestID)
         let traced = await context.invoke(WasmHarness.context())
         #expect(traced.errorType == "Runtime.WasmTrap")
