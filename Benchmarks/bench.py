@@ -233,19 +233,13 @@ def main():
 
 
 def write_markdown(r, gust):
-    cpu = "unknown"
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
     py, c = r["py-hello"], r["c-hello"]
     sp, sc = r["scheduler"]["py-hello"], r["scheduler"]["c-hello"]
     loop_ms = r["python_handler_loop_us"] / 1000
     lines = [
         "## %s — core: cold start and warm invoke (process runtimes)" % r["date"],
         "",
-        "Machine: %s, %d cores, %s. Sandbox: `%s`. Command: `Benchmarks/run.sh` (release build)." % (
-            cpu, os.cpu_count(), platform.platform(), r["sandbox"]),
+        "Machine: %s. Sandbox: `%s`. Command: `Benchmarks/run.sh` (release build)." % (machine(), r["sandbox"]),
         "Client: wrk replaying one SigV4-signed Invoke over a kept-alive connection (warm); a Python",
         "`requests` session for cold starts (client-observed latency, median of 7; `Init` is Gust's",
         "recorded init duration).",
@@ -287,11 +281,25 @@ def write_markdown(r, gust):
             sc["warm_4"]["p50_ms"] * 1000, sc["warm_4"]["p99_ms"] * 1000, sc["warm_4"]["rps"]),
         "",
     ]
+    prepend_section(lines)
+
+
+def machine():
+    """The CPU model, core count and platform, for a section's header."""
+    cpu = "unknown"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return "%s, %d cores, %s" % (cpu, os.cpu_count(), platform.platform())
+
+
+def prepend_section(lines):
+    """Puts a dated section first in BENCHMARKS.md (newest first)."""
     path = ROOT / "BENCHMARKS.md"
     existing = path.read_text() if path.exists() else "# Gust benchmarks\n\nNewest first. Every number comes with its baseline, measured in the same run.\n\n"
     head, sep, rest = existing.partition("\n## ")
-    text = head.rstrip() + "\n\n" + "\n".join(lines) + ("\n## " + rest if sep else "")
-    path.write_text(text)
+    path.write_text(head.rstrip() + "\n\n" + "\n".join(lines) + ("\n## " + rest if sep else ""))
 
 
 if __name__ == "__main__":

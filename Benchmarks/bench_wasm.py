@@ -8,8 +8,6 @@ Run through `Benchmarks/run.sh wasm`. Writes a dated section into BENCHMARKS.md.
 """
 import datetime
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -17,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import Client, Server, free_port, wrk, zip_dir
+from bench import Client, Server, free_port, machine, prepend_section, wrk, zip_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = {
@@ -116,11 +114,6 @@ def main():
 
 
 def write_markdown(r):
-    cpu = "unknown"
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
     hello, reactor = r["wasm-hello"], r["wasm-reactor"]
     sh, sr = r["scheduler"]["wasm-hello"], r["scheduler"]["wasm-reactor"]
     hb, g = r["hummingbird"], r["gust_64"]
@@ -129,8 +122,7 @@ def write_markdown(r):
     lines = [
         "## %s — wasm runtime and HTTP triggers: cold start, warm invoke, throughput against bare Hummingbird" % r["date"],
         "",
-        "Machine: %s, %d cores, %s. Command: `Benchmarks/run.sh wasm` (release build)." % (
-            cpu, os.cpu_count(), platform.platform()),
+        "Machine: %s. Command: `Benchmarks/run.sh wasm` (release build)." % machine(),
         "`wasm-hello` is `examples/hello-wasm-c` (a WASI command: a fresh instance per invocation);",
         "`wasm-reactor` is `examples/hello-wasm-reactor` (`_initialize` once, `gust_handle` per call).",
         "Cold = the first invoke after deploying new code (the module is parsed on that invoke), median of %d." % COLD_RUNS,
@@ -182,10 +174,7 @@ def write_markdown(r):
         "bare Hummingbird server's requests/s (target ≥ 0.75×: %s)." % ("met" if rw["rps"] / hb["rps"] >= 0.75 else "not met"),
         "",
     ]
-    path = ROOT / "BENCHMARKS.md"
-    existing = path.read_text()
-    head, sep, rest = existing.partition("\n## ")
-    path.write_text(head.rstrip() + "\n\n" + "\n".join(lines) + ("\n## " + rest if sep else ""))
+    prepend_section(lines)
 
 
 if __name__ == "__main__":
