@@ -5,21 +5,7 @@ import GustHTTP
 import GustScheduler
 import GustSigV4
 import GustStore
-import HTTPTypes
-import Hummingbird
-import NIOCore
 import Synchronization
-
-/// The request context of the HTTP listener: the client's address, for `sourceIp`.
-public struct HTTPTriggerContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let remoteIP: String
-
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        remoteIP = source.channel.remoteAddress?.ipAddress ?? ""
-    }
-}
 
 /// User traffic on the HTTP listener: a request that matches a route becomes an API Gateway HTTP
 /// API (payload 2.0) event for the route's function, and the function's answer becomes the HTTP
@@ -144,18 +130,17 @@ public final class HTTPTriggers: Sendable {
     }
 
     /// A function URL's request: every path reaches the function, with route key `$default`.
-    private func runFunctionURL(
-        _ config: FunctionURLConfig, path: String, request: inout Request, context: HTTPTriggerContext
-    ) async -> HTTPTriggerResponse {
+    private func runFunctionURL(_ config: FunctionURLConfig, path: String, request: HTTPTriggerIncoming) async -> HTTPTriggerResponse {
         let route = HTTPRoute(functionName: config.functionName, qualifier: config.qualifier, method: "ANY", path: "/{proxy+}")
-        let (method, signedPath, query) = (request.method.rawValue, request.uri.path, request.uri.query)
         return await deliver(
-            &request, context: context, match: .init(route: route, pathParameters: [:]), rawPath: path,
-            routeKey: "$default", source: "function-url", requestIDHeader: "x-amzn-requestid"
-        ) { headers, body in
+            request, match: .init(route: route, pathParameters: [:]), rawPath: path, routeKey: "$default",
+            source: "function-url", requestIDHeader: "x-amzn-requestid"
+        ) { request, body in
             // AWS_IAM: signed with Gust's keys, over the path as the client sent it.
             guard config.authType == .awsIAM else { return true }
-            let signed = SigV4Request(method: method, rawPath: signedPath, rawQuery: query, headers: headers, body: body)
+            let signed = SigV4Request(
+                method: request.method, rawPath: request.path, rawQuery: request.query.isEmpty ? nil : request.query,
+                headers: request.headers, body: body)
             guard let verifier, case .success = verifier.verify(signed) else { return false }
             return true
         }
@@ -180,26 +165,18 @@ public final class HTTPTriggers: Sendable {
         return function.map { name in all.filter { $0.functionName == name } } ?? all
     }
 
-    public var responder: CallbackResponder<HTTPTriggerContext> {
-        CallbackResponder { [self] request, context in await handle(request, context) }
-    }
-
-    func handle(_ request: Request, _ context: HTTPTriggerContext) async -> Response {
-        var request = request
-        let method = request.method.rawValue
-        let path = request.uri.path
-        let fields = request.headers
-        let header = { (name: String) -> String? in
-            guard let field = HTTPField.Name(name) else { return nil }
-            return fields[field]
-        }
-        if let (config, functionPath) = functionURLTarget(path: path, host: request.head.authority) {
+    /// Answers one request on the HTTP listener.
+    public func handle(_ request: HTTPTriggerIncoming) async -> HTTPTriggerResponse {
+        let method = request.method
+        let path = request.path
+        let header = { (name: String) in request.header(name) }
+        if let (config, functionPath) = functionURLTarget(path: path, host: request.header("host")) {
             if CORS.isPreflight(method: method, headers: header), config.cors != nil {
-                return Self.response(CORS.preflight(origin: header("origin") ?? "", cors: config.cors))
+                return CORS.preflight(origin: header("origin") ?? "", cors: config.cors)
             }
-            var result = await runFunctionURL(config, path: functionPath, request: &request, context: context)
+            var result = await runFunctionURL(config, path: functionPath, request: request)
             CORS.decorate(&result, origin: header("origin"), cors: config.cors)
-            return Self.response(result)
+            return result
         }
         // CORS preflights are the gateway's to answer, for the route the real request would reach.
         if CORS.isPreflight(method: method, headers: header),
@@ -207,21 +184,19 @@ public final class HTTPTriggers: Sendable {
             let target = table.withLock({ $0.match(method: requested.uppercased(), path: path) }),
             target.route.cors != nil
         {
-            return Self.response(CORS.preflight(origin: header("origin") ?? "", cors: target.route.cors))
+            return CORS.preflight(origin: header("origin") ?? "", cors: target.route.cors)
         }
         guard let match = table.withLock({ $0.match(method: method, path: path) }) else {
-            return Self.response(.message(404, "Not Found"))
+            return .message(404, "Not Found")
         }
-        let route = match.route
-        var result = await run(request: &request, context: context, match: match, header: header)
-        CORS.decorate(&result, origin: header("origin"), cors: route.cors)
-        return Self.response(result)
+        var result = await run(request, match: match)
+        CORS.decorate(&result, origin: header("origin"), cors: match.route.cors)
+        return result
     }
 
-    private func run(
-        request: inout Request, context: HTTPTriggerContext, match: RouteTable.Match, header: (String) -> String?
-    ) async -> HTTPTriggerResponse {
+    private func run(_ request: HTTPTriggerIncoming, match: RouteTable.Match) async -> HTTPTriggerResponse {
         let route = match.route
+        let header = { (name: String) in request.header(name) }
         if let throttle = route.throttle {
             let now = Date().timeIntervalSince1970
             let wait = buckets.withLock { buckets -> Double? in
@@ -253,30 +228,23 @@ public final class HTTPTriggers: Sendable {
             authorizer = ["jwt": ["claims": claims.mapValues { ($0 as? String) ?? "\($0)" }, "scopes": scopes as Any? ?? NSNull()]]
         }
         return await deliver(
-            &request, context: context, match: match, rawPath: request.uri.path, authorizer: authorizer, source: "http",
+            request, match: match, rawPath: request.path, authorizer: authorizer, source: "http",
             requestIDHeader: "apigw-requestid")
     }
 
-    /// What routes and function URLs share: read the body, build the payload 2.0 event, invoke,
-    /// map the answer. `accept` sees the headers and body first (a URL's SigV4 check).
+    /// What routes and function URLs share: build the payload 2.0 event, invoke, map the answer.
+    /// `accept` sees the request and its body first (a URL's SigV4 check).
     private func deliver(
-        _ request: inout Request, context: HTTPTriggerContext, match: RouteTable.Match, rawPath: String,
-        routeKey: String? = nil, authorizer: [String: Any]? = nil, source: String, requestIDHeader: String,
-        accept: (_ headers: [(name: String, value: String)], _ body: [UInt8]) -> Bool = { _, _ in true }
+        _ request: HTTPTriggerIncoming, match: RouteTable.Match, rawPath: String, routeKey: String? = nil,
+        authorizer: [String: Any]? = nil, source: String, requestIDHeader: String,
+        accept: (HTTPTriggerIncoming, _ body: [UInt8]) -> Bool = { _, _ in true }
     ) async -> HTTPTriggerResponse {
-        let body: [UInt8]
-        do {
-            body = Array(buffer: try await request.collectBody(upTo: Self.maxBodyBytes))
-        } catch {
-            return .message(413, "Request Entity Too Large")
-        }
-        var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
-        if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
-        guard accept(headers, body) else { return .message(403, "Forbidden") }
+        guard let body = request.body else { return .message(413, "Request Entity Too Large") }
+        guard accept(request, body) else { return .message(403, "Forbidden") }
         let requestID = RequestID.make()
         let trigger = HTTPTriggerRequest(
-            method: request.method.rawValue, rawPath: rawPath, rawQuery: request.uri.query ?? "", headers: headers,
-            body: body, sourceIP: context.remoteIP, requestID: requestID)
+            method: request.method, rawPath: rawPath, rawQuery: request.query, headers: request.headers,
+            body: body, sourceIP: request.remoteIP, requestID: requestID)
         let invocation = InvocationRequest(
             requestID: requestID, functionName: match.route.functionName, qualifier: match.route.qualifier,
             payload: APIGatewayEvent.make(trigger, match: match, authorizer: authorizer, routeKey: routeKey), mode: .sync,
@@ -308,15 +276,6 @@ public final class HTTPTriggers: Sendable {
         // As API Gateway: when Lambda refuses the invocation (a deleted function or alias), 500.
         default: .message(500, "Internal Server Error")
         }
-    }
-
-    static func response(_ response: HTTPTriggerResponse) -> Response {
-        var fields = HTTPFields()
-        for header in response.headers {
-            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
-        }
-        return Response(
-            status: .init(code: response.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: response.body)))
     }
 }
 

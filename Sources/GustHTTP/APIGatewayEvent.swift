@@ -31,7 +31,7 @@ public struct HTTPTriggerRequest: Sendable {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name }?.value
+        headers.first { HTTPTriggerIncoming.matches($0.name, lowercased: name) }?.value
     }
 }
 
@@ -147,8 +147,9 @@ public enum APIGatewayEvent {
 
     static func isText(_ contentType: String?) -> Bool {
         guard let type = contentType?.lowercased() else { return true }
-        return type.hasPrefix("text/") || type.contains("json") || type.contains("xml")
-            || type.contains("x-www-form-urlencoded") || type.contains("javascript") || type.contains("graphql")
+        if type.hasPrefix("text/") { return true }
+        // Swift's own substring search: Foundation's `contains` bridges through NSString.
+        return ["json", "xml", "x-www-form-urlencoded", "javascript", "graphql"].contains { type.firstRange(of: $0) != nil }
     }
 
     /// `12/Mar/2020:19:03:58 +0000`, API Gateway's `requestContext.time`. Formatted once per
@@ -215,13 +216,13 @@ struct JSONWriter {
 
     mutating func field(_ name: String, _ value: Int64) {
         key(name)
-        bytes += Array(String(value).utf8)
+        bytes.append(contentsOf: String(value).utf8)
         needsComma = true
     }
 
     mutating func field(_ name: String, _ value: Bool) {
         key(name)
-        bytes += Array((value ? "true" : "false").utf8)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
@@ -253,19 +254,34 @@ struct JSONWriter {
 
     private mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            default: bytes.append(byte)
+        var value = value
+        value.withUTF8 { utf8 in
+            // Most strings need no escaping: copy runs of plain bytes at once.
+            var start = 0
+            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                start = index + 1
+                escape(byte)
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func escape(_ byte: UInt8) {
+        bytes.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes.append(byte)
+        case UInt8(ascii: "\n"): bytes.append(UInt8(ascii: "n"))
+        case UInt8(ascii: "\r"): bytes.append(UInt8(ascii: "r"))
+        case UInt8(ascii: "\t"): bytes.append(UInt8(ascii: "t"))
+        default:
+            let hex: StaticString = "0123456789abcdef"
+            bytes.append(UInt8(ascii: "u"))
+            bytes.append(UInt8(ascii: "0"))
+            bytes.append(UInt8(ascii: "0"))
+            bytes.append(hex.utf8Start[Int(byte >> 4)])
+            bytes.append(hex.utf8Start[Int(byte & 15)])
+        }
     }
 }

@@ -89,16 +89,8 @@ public struct GustServer: Sendable {
                 await onListening(port)
             },
             logger: logger)
-        let http = Application(
-            responder: triggers.responder,
-            configuration: .init(address: .hostname(config.host, port: config.httpPort), serverName: "Gust"),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? config.httpPort
-                triggers.listening(host: host, port: port)
-                logger.info("HTTP triggers listening on http://\(host):\(port)")
-                await onHTTPListening(port)
-            },
-            logger: logger)
+        let http = HTTPTriggerServer(
+            triggers: triggers, host: config.host, port: config.httpPort, logger: logger, onListening: onHTTPListening)
         let retention = RetentionService(
             log: store, maxAge: config.logRetentionDays * 86400, keepPerFunction: config.logRetentionCount, logger: logger)
 

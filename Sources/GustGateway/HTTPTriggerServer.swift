@@ -1,0 +1,204 @@
+import Foundation
+import GustHTTP
+import Logging
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// The HTTP listener (`--http-port`): user traffic for routes and function URLs.
+///
+/// Plain SwiftNIO (its HTTP/1.1 pipeline) rather than a Hummingbird application, unlike the API
+/// port: this is the data plane, where every request is an invocation, and on the reference
+/// machine a bare NIO handler answers a request for about 40% of the CPU a bare Hummingbird
+/// router spends (Benchmarks/, `hello-nio` against `hello-hummingbird`). Everything past
+/// framing — routing, auth, events, responses — is `HTTPTriggers`, which knows no server.
+public struct HTTPTriggerServer: Service {
+    let triggers: HTTPTriggers
+    let host: String
+    let port: Int
+    let logger: Logger
+    let onListening: @Sendable (Int) async -> Void
+
+    public init(
+        triggers: HTTPTriggers, host: String, port: Int, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.triggers = triggers
+        self.host = host
+        self.port = port
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let quiesce = ServerQuiescingHelper(group: group)
+        let triggers = self.triggers
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPTriggerHandler(triggers: triggers, remoteIP: channel.remoteAddress?.ipAddress ?? ""))
+                }
+            }
+            .bind(host: host, port: port)
+            .get()
+        let bound = channel.localAddress?.port ?? port
+        triggers.listening(host: host, port: bound)
+        logger.info("HTTP triggers listening on http://\(host):\(bound)")
+        await onListening(bound)
+        // Until shutdown: then stop accepting, let requests in flight finish, close the rest.
+        try? await gracefulShutdown()
+        let done = group.next().makePromise(of: Void.self)
+        quiesce.initiateShutdown(promise: done)
+        try? await done.futureResult.get()
+    }
+}
+
+/// One connection: gathers a request (head and body, up to API Gateway's 6 MB), hands it to
+/// `HTTPTriggers`, and writes the answer. The pipeline's `HTTPServerPipelineHandler` holds back
+/// the next pipelined request until this one's response is written, so there is one request at
+/// a time here.
+final class HTTPTriggerHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let triggers: HTTPTriggers
+    private let remoteIP: String
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var tooLarge = false
+    private var inFlight = false
+    private var quiescing = false
+
+    init(triggers: HTTPTriggers, remoteIP: String) {
+        self.triggers = triggers
+        self.remoteIP = remoteIP
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body = nil
+            tooLarge = false
+        case .body(var chunk):
+            guard !tooLarge else { return }
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > HTTPTriggers.maxBodyBytes {
+                tooLarge = true
+                body = nil
+            } else if body == nil {
+                body = chunk
+            } else {
+                body!.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let request = HTTPTriggerIncoming(
+                head: head, body: tooLarge ? nil : (body.map { Array(buffer: $0) } ?? []), remoteIP: remoteIP)
+            body = nil
+            inFlight = true
+            let keepAlive = head.isKeepAlive
+            let promise = context.eventLoop.makePromise(of: HTTPTriggerResponse.self)
+            let triggers = self.triggers
+            promise.completeWithTask { await triggers.handle(request) }
+            promise.futureResult.assumeIsolated().whenSuccess { [self] response in
+                write(response, keepAlive: keepAlive, context: context)
+            }
+        }
+    }
+
+    private func write(_ response: HTTPTriggerResponse, keepAlive: Bool, context: ChannelHandlerContext) {
+        inFlight = false
+        let close = !keepAlive || quiescing
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(response.headers.count + 3)
+        for field in response.headers { headers.add(name: field.name, value: field.value) }
+        headers.add(name: "content-length", value: String(response.body.count))
+        headers.add(name: "date", value: HTTPDate.now())
+        if close { headers.add(name: "connection", value: "close") }
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !response.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+        }
+        if close {
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            // Shutdown: an idle connection closes now, a busy one after its response.
+            quiescing = true
+            if !inFlight, head == nil { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}
+
+extension HTTPTriggerIncoming {
+    init(head: HTTPRequestHead, body: [UInt8]?, remoteIP: String) {
+        let uri = head.uri
+        let path: Substring
+        let query: Substring
+        if let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            path = uri[..<mark]
+            query = uri[uri.index(after: mark)...]
+        } else {
+            path = uri[...]
+            query = ""
+        }
+        self.init(
+            method: head.method.rawValue, path: String(path), query: String(query),
+            headers: head.headers.map { (name: $0.name, value: $0.value) }, body: body, remoteIP: remoteIP)
+    }
+}
+
+/// `Date` response headers: formatted once per second.
+enum HTTPDate {
+    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+
+    static func now() -> String {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        let second = time.tv_sec
+        return cache.withLock { cache in
+            if cache.second == second { return cache.text }
+            cache = (second, format(second))
+            return cache.text
+        }
+    }
+
+    /// RFC 9110's IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
+    static func format(_ seconds: Int) -> String {
+        var time = seconds
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}
