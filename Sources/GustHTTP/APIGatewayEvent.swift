@@ -86,7 +86,7 @@ public enum APIGatewayEvent {
         json.field("apiId", "gust")
         let host = request.header("host") ?? "localhost"
         json.field("domainName", host)
-        json.field("domainPrefix", String(host.split(separator: ".").first ?? ""))
+        json.field("domainPrefix", String(host.prefix { $0 != "." }))
         json.key("http")
         json.open()
         json.field("method", request.method)
@@ -148,8 +148,19 @@ public enum APIGatewayEvent {
     static func isText(_ contentType: String?) -> Bool {
         guard let type = contentType?.lowercased() else { return true }
         if type.hasPrefix("text/") { return true }
-        // Swift's own substring search: Foundation's `contains` bridges through NSString.
-        return ["json", "xml", "x-www-form-urlencoded", "javascript", "graphql"].contains { type.firstRange(of: $0) != nil }
+        return ["json", "xml", "x-www-form-urlencoded", "javascript", "graphql"].contains { contains(type, $0) }
+    }
+
+    /// A byte search: both Foundation's `contains` and the standard library's `firstRange(of:)`
+    /// cost more than the rest of the event for a short header.
+    static func contains(_ text: String, _ part: String) -> Bool {
+        let text = Array(text.utf8)
+        let part = Array(part.utf8)
+        guard !part.isEmpty, text.count >= part.count else { return part.isEmpty }
+        for start in 0...(text.count - part.count) where text[start] == part[0] {
+            if text[start..<(start + part.count)].elementsEqual(part) { return true }
+        }
+        return false
     }
 
     /// `12/Mar/2020:19:03:58 +0000`, API Gateway's `requestContext.time`. Formatted once per

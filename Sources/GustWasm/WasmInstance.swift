@@ -3,12 +3,13 @@ import GustRuntime
 import Synchronization
 import WasmKit
 
-/// One instance of a `wasm` function: a thread and, on it, a `WasmGuest`. A command module gets a
+/// One instance of a `wasm` function: a `WasmGuest` and the lane its calls run in, in order, on
+/// the shared `GuestExecutor`. A command module gets a
 /// fresh WebAssembly instance for every invocation; a reactor keeps one (see docs/wasm.md).
 final class WasmInstance: GustRuntime.FunctionInstance {
     let id: String
-    private let thread: GuestThread
-    /// Touched only on `thread`.
+    private let lane = GuestLane()
+    /// Touched only in `lane`.
     private nonisolated(unsafe) var guest: WasmGuest?
     private nonisolated(unsafe) var loadFailure: GustError?
     private let stopped = Mutex(false)
@@ -16,8 +17,7 @@ final class WasmInstance: GustRuntime.FunctionInstance {
 
     init(spec: InstanceSpec, settings: GuestSettings, engine: Engine, cache: ProgramCache, wasmPath: String) {
         id = spec.instanceID
-        thread = GuestThread(name: "wasm \(spec.function.name) \(spec.instanceID.prefix(8))")
-        thread.run { [self] in
+        lane.run { [self] in
             do throws(GustError) {
                 let (program, parseMs) = try cache.program(at: wasmPath)
                 guest = WasmGuest(
@@ -31,7 +31,7 @@ final class WasmInstance: GustRuntime.FunctionInstance {
 
     func invoke(_ invocation: InvocationContext) async -> InstanceResult {
         await withCheckedContinuation { continuation in
-            let queued = thread.run { [self] in
+            let queued = lane.run { [self] in
                 if let guest {
                     continuation.resume(returning: guest.invoke(invocation))
                 } else {
@@ -51,10 +51,6 @@ final class WasmInstance: GustRuntime.FunctionInstance {
         }
     }
 
-    /// Without `stop`, the thread would wait for work forever.
-    deinit {
-        thread.close()
-    }
 
     func stop() async {
         guard stopped.withLock({ stopped in
@@ -64,12 +60,12 @@ final class WasmInstance: GustRuntime.FunctionInstance {
         // A call in progress (a guest spinning until its timeout, at shutdown) ends now.
         interrupter.interrupt()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let queued = thread.run { [self] in
+            let queued = lane.run { [self] in
                 guest?.stop()
                 guest = nil
                 continuation.resume()
             }
-            thread.close()
+            lane.close()
             if !queued { continuation.resume() }
         }
     }
