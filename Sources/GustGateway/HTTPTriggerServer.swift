@@ -113,11 +113,15 @@ final class HTTPTriggerHandler: ChannelInboundHandler, RemovableChannelHandler {
             body = nil
             inFlight = true
             let keepAlive = head.isKeepAlive
-            let promise = context.eventLoop.makePromise(of: HTTPTriggerResponse.self)
-            let triggers = self.triggers
-            promise.completeWithTask { await triggers.handle(request) }
-            promise.futureResult.assumeIsolated().whenSuccess { [self] response in
-                write(response, keepAlive: keepAlive, context: context)
+            let loop = context.eventLoop
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+            triggers.handle(request) { response in
+                // Back on the connection's event loop; most answers come from a guest's thread.
+                if loop.inEventLoop {
+                    bound.value.handler.write(response, keepAlive: keepAlive, context: bound.value.context)
+                } else {
+                    loop.execute { bound.value.handler.write(response, keepAlive: keepAlive, context: bound.value.context) }
+                }
             }
         }
     }

@@ -122,19 +122,36 @@ public final class HTTPTriggers: Sendable {
             let remainder = rest.dropFirst(slug.count)
             return (config, remainder.isEmpty ? "/" : String(remainder))
         }
-        if let host, let range = host.range(of: ".lambda-url.") {
-            guard let config = urlConfigs.withLock({ $0[String(host[..<range.lowerBound])] }) else { return nil }
+        if let host, let slug = Self.functionURLSlug(host: host) {
+            guard let config = urlConfigs.withLock({ $0[slug] }) else { return nil }
             return (config, path)
         }
         return nil
     }
 
+    /// `<slug>.lambda-url.…` → slug. A byte search: Foundation's `range(of:)` costs a few
+    /// microseconds, and every request on the listener asks.
+    static func functionURLSlug(host: String) -> String? {
+        let bytes = Array(host.utf8)
+        let marker = Array(".lambda-url.".utf8)
+        guard bytes.count > marker.count else { return nil }
+        for start in 1...(bytes.count - marker.count) where bytes[start] == marker[0] {
+            if bytes[start..<(start + marker.count)].elementsEqual(marker) {
+                return String(decoding: bytes[..<start], as: UTF8.self)
+            }
+        }
+        return nil
+    }
+
     /// A function URL's request: every path reaches the function, with route key `$default`.
-    private func runFunctionURL(_ config: FunctionURLConfig, path: String, request: HTTPTriggerIncoming) async -> HTTPTriggerResponse {
+    private func runFunctionURL(
+        _ config: FunctionURLConfig, path: String, request: HTTPTriggerIncoming,
+        reply: @escaping @Sendable (HTTPTriggerResponse) -> Void
+    ) {
         let route = HTTPRoute(functionName: config.functionName, qualifier: config.qualifier, method: "ANY", path: "/{proxy+}")
-        return await deliver(
+        deliver(
             request, match: .init(route: route, pathParameters: [:]), rawPath: path, routeKey: "$default",
-            source: "function-url", requestIDHeader: "x-amzn-requestid"
+            source: "function-url", requestIDHeader: "x-amzn-requestid", reply: reply
         ) { request, body in
             // AWS_IAM: signed with Gust's keys, over the path as the client sent it.
             guard config.authType == .awsIAM else { return true }
@@ -165,18 +182,23 @@ public final class HTTPTriggers: Sendable {
         return function.map { name in all.filter { $0.functionName == name } } ?? all
     }
 
-    /// Answers one request on the HTTP listener.
-    public func handle(_ request: HTTPTriggerIncoming) async -> HTTPTriggerResponse {
+    /// Answers one request on the HTTP listener. `reply` is called once, from any thread: at
+    /// once for what the gateway answers itself, after the function for the rest.
+    public func handle(_ request: HTTPTriggerIncoming, reply: @escaping @Sendable (HTTPTriggerResponse) -> Void) {
         let method = request.method
         let path = request.path
         let header = { (name: String) in request.header(name) }
+        let origin = header("origin")
         if let (config, functionPath) = functionURLTarget(path: path, host: request.header("host")) {
             if CORS.isPreflight(method: method, headers: header), config.cors != nil {
-                return CORS.preflight(origin: header("origin") ?? "", cors: config.cors)
+                return reply(CORS.preflight(origin: origin ?? "", cors: config.cors))
             }
-            var result = await runFunctionURL(config, path: functionPath, request: request)
-            CORS.decorate(&result, origin: header("origin"), cors: config.cors)
-            return result
+            runFunctionURL(config, path: functionPath, request: request) { result in
+                var result = result
+                CORS.decorate(&result, origin: origin, cors: config.cors)
+                reply(result)
+            }
+            return
         }
         // CORS preflights are the gateway's to answer, for the route the real request would reach.
         if CORS.isPreflight(method: method, headers: header),
@@ -184,17 +206,29 @@ public final class HTTPTriggers: Sendable {
             let target = table.withLock({ $0.match(method: requested.uppercased(), path: path) }),
             target.route.cors != nil
         {
-            return CORS.preflight(origin: header("origin") ?? "", cors: target.route.cors)
+            return reply(CORS.preflight(origin: origin ?? "", cors: target.route.cors))
         }
         guard let match = table.withLock({ $0.match(method: method, path: path) }) else {
-            return .message(404, "Not Found")
+            return reply(.message(404, "Not Found"))
         }
-        var result = await run(request, match: match)
-        CORS.decorate(&result, origin: header("origin"), cors: match.route.cors)
-        return result
+        let cors = match.route.cors
+        run(request, match: match) { result in
+            var result = result
+            CORS.decorate(&result, origin: origin, cors: cors)
+            reply(result)
+        }
     }
 
-    private func run(_ request: HTTPTriggerIncoming, match: RouteTable.Match) async -> HTTPTriggerResponse {
+    /// The same, for callers in a task.
+    public func handle(_ request: HTTPTriggerIncoming) async -> HTTPTriggerResponse {
+        await withCheckedContinuation { continuation in
+            handle(request) { continuation.resume(returning: $0) }
+        }
+    }
+
+    private func run(
+        _ request: HTTPTriggerIncoming, match: RouteTable.Match, reply: @escaping @Sendable (HTTPTriggerResponse) -> Void
+    ) {
         let route = match.route
         let header = { (name: String) in request.header(name) }
         if let throttle = route.throttle {
@@ -206,7 +240,7 @@ public final class HTTPTriggers: Sendable {
             }
             if let wait {
                 let seconds = Int(min(86_400, max(1, wait.rounded(.up))))
-                return .message(429, "Too Many Requests", headers: [("retry-after", String(seconds))])
+                return reply(.message(429, "Too Many Requests", headers: [("retry-after", String(seconds))]))
             }
         }
         var authorizer: [String: Any]?
@@ -215,21 +249,21 @@ public final class HTTPTriggers: Sendable {
             break
         case .apiKey:
             guard let key = header("x-api-key"), keyHashes.withLock({ $0.contains(Self.sha256(key)) }) else {
-                return .message(403, "Forbidden")
+                return reply(.message(403, "Forbidden"))
             }
         case .jwt:
             guard let value = header("authorization"), value.lowercased().hasPrefix("bearer "),
                 case .success(let claims) = JWTVerifier.verify(String(value.dropFirst(7)), auth: route.auth!, publicKey: match.publicKey)
             else {
-                return .message(401, "Unauthorized", headers: [("www-authenticate", "Bearer")])
+                return reply(.message(401, "Unauthorized", headers: [("www-authenticate", "Bearer")]))
             }
             // As API Gateway: claims as strings, scopes from `scope`/`scp`.
             let scopes = (claims["scope"] as? String)?.split(separator: " ").map(String.init) ?? (claims["scp"] as? [String])
             authorizer = ["jwt": ["claims": claims.mapValues { ($0 as? String) ?? "\($0)" }, "scopes": scopes as Any? ?? NSNull()]]
         }
-        return await deliver(
+        deliver(
             request, match: match, rawPath: request.path, authorizer: authorizer, source: "http",
-            requestIDHeader: "apigw-requestid")
+            requestIDHeader: "apigw-requestid", reply: reply)
     }
 
     /// What routes and function URLs share: build the payload 2.0 event, invoke, map the answer.
@@ -237,10 +271,11 @@ public final class HTTPTriggers: Sendable {
     private func deliver(
         _ request: HTTPTriggerIncoming, match: RouteTable.Match, rawPath: String, routeKey: String? = nil,
         authorizer: [String: Any]? = nil, source: String, requestIDHeader: String,
+        reply: @escaping @Sendable (HTTPTriggerResponse) -> Void,
         accept: (HTTPTriggerIncoming, _ body: [UInt8]) -> Bool = { _, _ in true }
-    ) async -> HTTPTriggerResponse {
-        guard let body = request.body else { return .message(413, "Request Entity Too Large") }
-        guard accept(request, body) else { return .message(403, "Forbidden") }
+    ) {
+        guard let body = request.body else { return reply(.message(413, "Request Entity Too Large")) }
+        guard accept(request, body) else { return reply(.message(403, "Forbidden")) }
         let requestID = RequestID.make()
         let trigger = HTTPTriggerRequest(
             method: request.method, rawPath: rawPath, rawQuery: request.query, headers: request.headers,
@@ -249,14 +284,15 @@ public final class HTTPTriggers: Sendable {
             requestID: requestID, functionName: match.route.functionName, qualifier: match.route.qualifier,
             payload: APIGatewayEvent.make(trigger, match: match, authorizer: authorizer, routeKey: routeKey), mode: .sync,
             source: source)
-        var result: HTTPTriggerResponse
-        do {
-            result = Self.map(try await invoker.invoke(invocation))
-        } catch {
-            result = Self.map(error)
+        invoker.invoke(invocation) { outcome in
+            var result: HTTPTriggerResponse
+            switch outcome {
+            case .success(let response): result = Self.map(response)
+            case .failure(let error): result = Self.map(error)
+            }
+            result.headers.append(.init(name: requestIDHeader, value: requestID))
+            reply(result)
         }
-        result.headers.append(.init(name: requestIDHeader, value: requestID))
-        return result
     }
 
     /// API Gateway's answers: the function's response when it succeeded, 504 when it timed out,

@@ -19,8 +19,17 @@ public protocol FunctionInstance: Sendable {
     var id: String { get }
     /// Runs one invocation to its end. Never throws: every failure of the function is an outcome.
     func invoke(_ invocation: InvocationContext) async -> InstanceResult
+    /// The same, reporting through `completion` (from any thread) instead of a task: in-process
+    /// runtimes answer a warm call without the task switches an `async` call costs.
+    func invoke(_ invocation: InvocationContext, completion: @escaping @Sendable (InstanceResult) -> Void)
     /// Stops the instance and releases everything it holds; idempotent.
     func stop() async
+}
+
+extension FunctionInstance {
+    public func invoke(_ invocation: InvocationContext, completion: @escaping @Sendable (InstanceResult) -> Void) {
+        Task { completion(await invoke(invocation)) }
+    }
 }
 
 /// What an instance needs to start.

@@ -71,6 +71,33 @@ final class InstancePool: Sendable {
         throw GustError.internalError("no instance of \(function.name) could take the invocation")
     }
 
+    /// The warm path: when an instance is idle and nobody waits, runs the invocation on it and
+    /// reports through `completion` without a task. Returns false, having done nothing, when the
+    /// caller must take `execute` instead (no idle instance, a retired pool). `completion` gets
+    /// nil when the instance turned out dead; the caller then runs `execute`.
+    func executeIfWarm(_ invocation: InvocationContext, completion: @escaping @Sendable (Execution?) -> Void) -> Bool {
+        let instance = state.withLock { state -> (any FunctionInstance)? in
+            guard !state.retired, let id = state.machine.acquireIdle() else { return nil }
+            guard let instance = state.instances[id] else {
+                // Cannot happen (the table and the machine change together); undo and go slow.
+                _ = state.machine.release(instanceID: id, survives: false, now: Date())
+                return nil
+            }
+            return instance
+        }
+        guard let instance else { return false }
+        instance.invoke(invocation) { [self] result in
+            if result.notStarted {
+                release(instance.id, survives: false)
+                completion(nil)
+                return
+            }
+            release(instance.id, survives: result.outcome.instanceSurvives)
+            completion(Execution(result: result, instanceID: instance.id))
+        }
+        return true
+    }
+
     private enum Decision {
         case ready(any FunctionInstance)
         case start(String)

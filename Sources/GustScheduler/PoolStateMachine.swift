@@ -25,6 +25,8 @@ public struct PoolStateMachine: Sendable {
 
     public private(set) var instances: [String: InstanceState] = [:]
     public private(set) var waiters: [Int] = []
+    /// Idle instances, the most recently idle last: taking one is O(1) on the warm path.
+    private var idleOrder: [String] = []
     public var maxInstances: Int
     public var maxWaiters: Int
     private var nextInstanceNumber = 0
@@ -39,12 +41,8 @@ public struct PoolStateMachine: Sendable {
     /// A request arrives. The most recently idle instance is reused first, so that the rest can
     /// age out and the pool shrinks back after a burst.
     public mutating func acquire(waiter: Int) -> AcquireAction {
-        let idle = instances.compactMap { id, state -> (String, Date)? in
-            if case .idle(let since) = state { return (id, since) } else { return nil }
-        }
-        if waiters.isEmpty, let newest = idle.max(by: { $0.1 < $1.1 }) {
-            instances[newest.0] = .busy
-            return .proceed(.use(instanceID: newest.0))
+        if let id = acquireIdle() {
+            return .proceed(.use(instanceID: id))
         }
         if waiters.isEmpty, instances.count < maxInstances {
             return .proceed(.start(instanceID: reserveNewInstance()))
@@ -52,6 +50,14 @@ public struct PoolStateMachine: Sendable {
         guard maxInstances > 0, waiters.count < maxWaiters else { return .throttle }
         waiters.append(waiter)
         return .wait
+    }
+
+    /// Takes the most recently idle instance, when one is free and nobody waits; never starts
+    /// an instance or queues (the warm path tries this first).
+    public mutating func acquireIdle() -> String? {
+        guard waiters.isEmpty, let id = idleOrder.popLast() else { return nil }
+        instances[id] = .busy
+        return id
     }
 
     /// A waiting request gave up (cancelled); returns whether it was still waiting.
@@ -78,6 +84,7 @@ public struct PoolStateMachine: Sendable {
                 return [(waiters.removeFirst(), .use(instanceID: instanceID))]
             }
             instances[instanceID] = .idle(since: now)
+            idleOrder.append(instanceID)
             return []
         }
         instances[instanceID] = nil
@@ -94,6 +101,7 @@ public struct PoolStateMachine: Sendable {
             instances[id] = nil
             stop.append(id)
         }
+        idleOrder.removeAll { instances[$0] == nil }
         return (reconcileWaiters(), stop)
     }
 
@@ -124,6 +132,7 @@ public struct PoolStateMachine: Sendable {
             }
         }
         for id in expired { instances[id] = nil }
+        if !expired.isEmpty { idleOrder.removeAll { instances[$0] == nil } }
         return expired.sorted()
     }
 

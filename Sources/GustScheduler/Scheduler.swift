@@ -73,6 +73,44 @@ public actor Scheduler: Invoker {
         }
     }
 
+    /// A warm call — the version already resolved, an instance idle — runs without a task;
+    /// anything else takes `invoke`'s path.
+    public nonisolated func invoke(
+        _ request: InvocationRequest, completion: @escaping @Sendable (Result<InvocationResponse, GustError>) -> Void
+    ) {
+        let started = Date()
+        let clock = ContinuousClock.now
+        let key = "\(request.functionName)\u{0}\(request.qualifier ?? "")"
+        if let (target, pool) = resolved.withLock({ $0[key] }) {
+            let context = InvocationContext(
+                requestID: request.requestID, payload: request.payload,
+                deadline: started.addingTimeInterval(Double(target.function.timeoutSeconds)),
+                timeoutSeconds: target.function.timeoutSeconds,
+                invokedFunctionARN: target.arn, clientContext: request.clientContext)
+            let warm = pool.executeIfWarm(context) { [self] execution in
+                if let execution {
+                    completion(.success(respond(request, target.function, execution, started: started, clock: clock)))
+                } else {
+                    slowInvoke(request, completion: completion)
+                }
+            }
+            if warm { return }
+        }
+        slowInvoke(request, completion: completion)
+    }
+
+    private nonisolated func slowInvoke(
+        _ request: InvocationRequest, completion: @escaping @Sendable (Result<InvocationResponse, GustError>) -> Void
+    ) {
+        Task {
+            do throws(GustError) {
+                completion(.success(try await invoke(request)))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
+
     private nonisolated func respond(
         _ request: InvocationRequest, _ function: FunctionConfiguration, _ execution: InstancePool.Execution,
         started: Date, clock: ContinuousClock.Instant

@@ -31,26 +31,28 @@ final class WasmInstance: GustRuntime.FunctionInstance {
 
     func invoke(_ invocation: InvocationContext) async -> InstanceResult {
         await withCheckedContinuation { continuation in
-            let queued = lane.run { [self] in
-                if let guest {
-                    continuation.resume(returning: guest.invoke(invocation))
-                } else {
-                    continuation.resume(
-                        returning: .failure(
-                            .initError, type: "Runtime.InvalidWasmModule",
-                            message: "RequestId: \(invocation.requestID) Error: \(loadFailure?.message ?? "the module could not be loaded")"))
-                }
-            }
-            if !queued {
-                var refused = InstanceResult.failure(
-                    .crashed, type: "Runtime.ExitError",
-                    message: "RequestId: \(invocation.requestID) Error: the instance is not available")
-                refused.notStarted = true
-                continuation.resume(returning: refused)
-            }
+            invoke(invocation) { continuation.resume(returning: $0) }
         }
     }
 
+    func invoke(_ invocation: InvocationContext, completion: @escaping @Sendable (InstanceResult) -> Void) {
+        let queued = lane.run { [self] in
+            if let guest {
+                completion(guest.invoke(invocation))
+            } else {
+                completion(
+                    .failure(
+                        .initError, type: "Runtime.InvalidWasmModule",
+                        message: "RequestId: \(invocation.requestID) Error: \(loadFailure?.message ?? "the module could not be loaded")"))
+            }
+        }
+        if !queued {
+            var refused = InstanceResult.failure(
+                .crashed, type: "Runtime.ExitError", message: "RequestId: \(invocation.requestID) Error: the instance is not available")
+            refused.notStarted = true
+            completion(refused)
+        }
+    }
 
     func stop() async {
         guard stopped.withLock({ stopped in
