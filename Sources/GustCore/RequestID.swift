@@ -1,9 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Request ids in UUID v4 form. Foundation's `UUID()` opens /dev/urandom for every id on Linux,
-/// which shows on paths that make one per request; `SystemRandomNumberGenerator` uses getrandom.
+/// and `SystemRandomNumberGenerator` makes a getrandom system call per 8 bytes; `arc4random_buf`
+/// (glibc ≥ 2.36, Darwin) draws from a per-thread ChaCha20 stream that the kernel seeds.
 public enum RequestID {
     public static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (generator.next() as UInt64, generator.next() as UInt64)
+        var bytes: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &bytes) { arc4random_buf($0.baseAddress!, 16) }
         return withUnsafeMutableBytes(of: &bytes) { raw -> String in
             raw[6] = (raw[6] & 0x0F) | 0x40  // version 4
             raw[8] = (raw[8] & 0x3F) | 0x80  // RFC 4122 variant

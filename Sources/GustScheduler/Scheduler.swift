@@ -125,15 +125,20 @@ public actor Scheduler: Invoker {
             startTime: started, initDurationMs: result.initDurationMs, durationMs: durationMs,
             billedDurationMs: InvocationRecord.billed(durationMs: durationMs), memorySizeMB: function.memoryMB,
             maxMemoryUsedMB: result.maxMemoryUsedMB, instanceID: execution.instanceID, logs: "")
-        var logs = LambdaLogLines.start(requestID: request.requestID, version: function.version)
+        let start = LambdaLogLines.start(requestID: request.requestID, version: function.version)
+        let end = LambdaLogLines.end(requestID: request.requestID)
+        let report = LambdaLogLines.report(record)
+        var logs = ""
+        logs.reserveCapacity(start.utf8.count + end.utf8.count + report.utf8.count + result.logLines.reduce(4) { $0 + $1.utf8.count + 1 })
+        logs += start
         logs += "\n"
         for line in result.logLines {
             logs += line
             logs += "\n"
         }
-        logs += LambdaLogLines.end(requestID: request.requestID)
+        logs += end
         logs += "\n"
-        logs += LambdaLogLines.report(record)
+        logs += report
         logs += "\n"
         record.logs = logs
         recorder.submit(record)

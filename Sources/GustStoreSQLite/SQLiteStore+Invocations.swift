@@ -1,5 +1,10 @@
 import Foundation
 import GRDB
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#else
+import SQLite3
+#endif
 import GustCore
 import GustStore
 
@@ -12,13 +17,50 @@ extension SQLiteStore: InvocationLog {
                         start_time, init_ms, duration_ms, billed_ms, memory_mb, max_memory_mb, instance_id, logs)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            // Bound through SQLite's C API: GRDB's `StatementArguments` boxes every value and
+            // cost more than the insert itself, for a row written per invocation.
+            let handle = statement.sqliteStatement
             for r in records {
-                try statement.execute(arguments: [
-                    r.requestID, r.functionName, r.version, r.source, r.mode.rawValue, r.outcome.rawValue, r.errorType,
-                    r.startTime.timeIntervalSince1970, r.initDurationMs, r.durationMs, r.billedDurationMs, r.memorySizeMB,
-                    r.maxMemoryUsedMB, r.instanceID, r.logs,
-                ])
+                sqlite3_reset(handle)
+                Self.bind(handle, 1, r.requestID)
+                Self.bind(handle, 2, r.functionName)
+                Self.bind(handle, 3, r.version)
+                Self.bind(handle, 4, r.source)
+                Self.bind(handle, 5, r.mode.rawValue)
+                Self.bind(handle, 6, r.outcome.rawValue)
+                Self.bind(handle, 7, r.errorType)
+                sqlite3_bind_double(handle, 8, r.startTime.timeIntervalSince1970)
+                if let initMs = r.initDurationMs { sqlite3_bind_double(handle, 9, initMs) } else { sqlite3_bind_null(handle, 9) }
+                sqlite3_bind_double(handle, 10, r.durationMs)
+                sqlite3_bind_int64(handle, 11, Int64(r.billedDurationMs))
+                sqlite3_bind_int64(handle, 12, Int64(r.memorySizeMB))
+                if let used = r.maxMemoryUsedMB { sqlite3_bind_int64(handle, 13, Int64(used)) } else { sqlite3_bind_null(handle, 13) }
+                Self.bind(handle, 14, r.instanceID)
+                Self.bind(handle, 15, r.logs)
+                let code = sqlite3_step(handle)
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
             }
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+    }
+
+    private static func bind(_ statement: OpaquePointer, _ index: Int32, _ text: String?) {
+        guard var text else {
+            sqlite3_bind_null(statement, index)
+            return
+        }
+        text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                _ = sqlite3_bind_text(statement, index, "", 0, nil)
+                return
+            }
+            // SQLITE_TRANSIENT: SQLite copies the text before this returns.
+            _ = sqlite3_bind_text(
+                statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(bytes.count),
+                unsafeBitCast(-1, to: sqlite3_destructor_type.self))
         }
     }
 
