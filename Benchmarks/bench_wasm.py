@@ -36,7 +36,7 @@ def build_zips(workdir):
             (workdir / ("%s-%d.zip" % (name, run))).write_bytes(zip_dir(files))
 
 
-def hummingbird(binary, connections=64, seconds=10):
+def bare(binary, connections=64, seconds=10):
     port = free_port()
     proc = subprocess.Popen([binary, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -66,8 +66,10 @@ def main():
     results["scheduler"] = json.loads(subprocess.run(
         [str(release / "gust-bench"), "wasm", str(workdir)], check=True, capture_output=True, text=True).stdout)
 
-    # The baseline server, measured in this run, before Gust starts.
-    results["hummingbird"] = hummingbird(str(release / "hello-hummingbird"))
+    # The baseline server, measured in this run, before Gust starts; and, for reference, a bare
+    # SwiftNIO server (what Gust's HTTP listener is built on).
+    results["hummingbird"] = bare(str(release / "hello-hummingbird"))
+    results["nio"] = bare(str(release / "hello-nio"))
 
     server = Server(gust, "auto")
     try:
@@ -102,7 +104,14 @@ def main():
         python_code = (ROOT / "Benchmarks/functions/python-hello/app.py").read_bytes()
         client.lam.create_function(FunctionName="py-hello", Runtime="python3.11", Handler="app.handler", Role="r",
                                    MemorySize=128, Timeout=10, Code={"ZipFile": zip_dir({"app.py": (python_code, 0o644)})})
-        for name, route in (("wasm-reactor", "/wasm"), ("py-hello", "/python")):
+        # The warm wasm hello of the throughput target: a reactor that answers the same greeting
+        # as the bare servers (Benchmarks/functions/wasm-hello).
+        hello_dir = ROOT / "Benchmarks/functions/wasm-hello"
+        subprocess.run(["make", "-s", "-C", str(hello_dir)], check=True)
+        client.lam.create_function(FunctionName="wasm-hello-bench", Runtime="wasm", Handler="hello.wasm", Role="r",
+                                   MemorySize=128, Timeout=3,
+                                   Code={"ZipFile": zip_dir({"hello.wasm": ((hello_dir / "hello.wasm").read_bytes(), 0o644)})})
+        for name, route in (("wasm-hello-bench", "/hello"), ("wasm-reactor", "/wasm"), ("py-hello", "/python")):
             client.set_routes(name, [{"Method": "POST", "Path": route}])
             url = server.http_url + route
             wrk(url, {"Content-Type": "application/json"}, body, 64, 3)  # warm up (Python: 32 instances)
@@ -117,7 +126,7 @@ def write_markdown(r):
     hello, reactor = r["wasm-hello"], r["wasm-reactor"]
     sh, sr = r["scheduler"]["wasm-hello"], r["scheduler"]["wasm-reactor"]
     hb, g = r["hummingbird"], r["gust_64"]
-    rw, rp = r["route_wasm-reactor"], r["route_py-hello"]
+    rw, rp, rh, nio = r["route_wasm-reactor"], r["route_py-hello"], r["route_wasm-hello-bench"], r["nio"]
     us = lambda ms: ms * 1000  # noqa: E731
     lines = [
         "## %s — wasm runtime and HTTP triggers: cold start, warm invoke, throughput against bare Hummingbird" % r["date"],
@@ -152,15 +161,21 @@ def write_markdown(r):
             us(hello["warm_4"]["p50_ms"]), us(hello["warm_4"]["p99_ms"]), hello["warm_4"]["rps"],
             us(reactor["warm_4"]["p50_ms"]), us(reactor["warm_4"]["p99_ms"]), reactor["warm_4"]["rps"]),
         "",
-        "Throughput, `wrk -t2 -c64 -d10s`, same run. Routes are served on the HTTP trigger listener (payload",
-        "2.0 event in, API Gateway response out); the Invoke row also pays SigV4 verification and the",
-        "Lambda route. Every Gust request is a recorded invocation.",
+        "Throughput, `wrk -t2 -c64 -d10s`, same run, wrk on the same two cores. Routes are served on the",
+        "HTTP trigger listener (payload 2.0 event in, API Gateway response out); the Invoke row also pays",
+        "SigV4 verification and the Lambda route. Every Gust request is a recorded invocation (a row with",
+        "its START/END/REPORT log lines in SQLite). The wasm hello reads the event and writes the same",
+        "greeting the bare servers answer.",
         "",
         "| server | requests/s | p50 / p99 | ratio |",
         "|---|---|---|---|",
         "| bare Hummingbird hello (`Benchmarks/Sources/hello-hummingbird`) | %.0f | %.3f / %.3f ms | 1.00 |" % (
             hb["rps"], hb["p50_ms"], hb["p99_ms"]),
-        "| Gust, route `POST /wasm` → warm wasm-reactor | %.0f | %.3f / %.3f ms | %.2f |" % (
+        "| bare SwiftNIO hello (`Benchmarks/Sources/hello-nio`, for reference) | %.0f | %.3f / %.3f ms | %.2f |" % (
+            nio["rps"], nio["p50_ms"], nio["p99_ms"], nio["rps"] / hb["rps"]),
+        "| Gust, route `POST /hello` → warm wasm hello (`Benchmarks/functions/wasm-hello`) | %.0f | %.3f / %.3f ms | %.2f |" % (
+            rh["rps"], rh["p50_ms"], rh["p99_ms"], rh["rps"] / hb["rps"]),
+        "| Gust, route `POST /wasm` → warm wasm-reactor (example: formats with snprintf, logs a line) | %.0f | %.3f / %.3f ms | %.2f |" % (
             rw["rps"], rw["p50_ms"], rw["p99_ms"], rw["rps"] / hb["rps"]),
         "| Gust, route `POST /python` → warm Python hello | %.0f | %.3f / %.3f ms | %.2f |" % (
             rp["rps"], rp["p50_ms"], rp["p99_ms"], rp["rps"] / hb["rps"]),
@@ -170,8 +185,8 @@ def write_markdown(r):
         "Against the targets: reactor cold start in the scheduler %.2f ms (target ≤ 3 ms: %s); reactor warm" % (
             sr["cold_after_deploy_ms"], "met" if sr["cold_after_deploy_ms"] <= 3 else "not met"),
         "p50 in the scheduler %.0f µs (target ≤ 100 µs: %s); a route to the warm wasm hello sustains %.2f× the" % (
-            us(sr["warm_1"]["p50_ms"]), "met" if us(sr["warm_1"]["p50_ms"]) <= 100 else "not met", rw["rps"] / hb["rps"]),
-        "bare Hummingbird server's requests/s (target ≥ 0.75×: %s)." % ("met" if rw["rps"] / hb["rps"] >= 0.75 else "not met"),
+            us(sr["warm_1"]["p50_ms"]), "met" if us(sr["warm_1"]["p50_ms"]) <= 100 else "not met", rh["rps"] / hb["rps"]),
+        "bare Hummingbird server's requests/s (target ≥ 0.75×: %s)." % ("met" if rh["rps"] / hb["rps"] >= 0.75 else "not met"),
         "",
     ]
     prepend_section(lines)

@@ -23,6 +23,7 @@ swift build -c release --product gust
 swift build -c release --product gust-bench
 if [ "${1:-}" = wasm ]; then
   swift build -c release --product hello-hummingbird
+  swift build -c release --product hello-nio
   exec "$VENV/bin/python" Benchmarks/bench_wasm.py "$PWD/.build/release/gust"
 fi
 exec "$VENV/bin/python" Benchmarks/bench.py "$PWD/.build/release/gust"

@@ -51,7 +51,7 @@ public enum APIGatewayEvent {
 
         // Headers: lower-cased, repeated ones joined with commas; cookies go to their own list.
         var headers: [(String, String)] = []
-        var index: [String: Int] = [:]
+        headers.reserveCapacity(request.headers.count)
         var cookies: [String] = []
         for (name, value) in request.headers {
             let lower = name.lowercased()
@@ -59,10 +59,10 @@ public enum APIGatewayEvent {
                 cookies += value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 continue
             }
-            if let at = index[lower] {
+            // A request has a handful of headers: a linear search beats hashing each name.
+            if let at = headers.firstIndex(where: { $0.0 == lower }) {
                 headers[at].1 += "," + value
             } else {
-                index[lower] = headers.count
                 headers.append((lower, value))
             }
         }

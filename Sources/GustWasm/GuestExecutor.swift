@@ -11,7 +11,7 @@ import Synchronization
 /// design, woke a sleeping thread for nearly every call under load (dozens of instances, two
 /// cores); here a worker that finishes a call takes the next queued one at once, and only as
 /// many workers as cores run unless calls are stuck: when queued work sees no worker start a
-/// call for `starvationNanoseconds`, another worker is added (and retires after idling), so a
+/// call for `starvationNanoseconds`, another worker is added (it leaves once the queue is empty), so a
 /// guest spinning until its timeout delays nobody else by more than about a millisecond.
 final class GuestExecutor: Sendable {
     typealias Job = @Sendable () -> Void
@@ -22,8 +22,6 @@ final class GuestExecutor: Sendable {
     /// waking a sleeping thread costs tens of microseconds on small VMs, more than a warm call.
     static let spinNanoseconds: UInt64 = 50_000
     static let starvationNanoseconds: UInt64 = 1_000_000
-    /// Added workers end after idling this long.
-    static let extraIdleSeconds = 0.5
     static let stackSize = 8 << 20
 
     private struct State {
@@ -110,6 +108,23 @@ final class GuestExecutor: Sendable {
 
     private func workerLoop(extra: Bool) {
         while true {
+            if extra {
+                // An added worker serves only while calls queue up behind stuck ones: it leaves
+                // as soon as the queue is empty, so that under normal load only `baseWorkers`
+                // threads take turns on the cores.
+                let job = state.withLock { state -> Job? in
+                    if let job = state.take() {
+                        queued.subtract(1, ordering: .relaxed)
+                        return job
+                    }
+                    state.workers -= 1
+                    return nil
+                }
+                guard let job else { return }
+                started.add(1, ordering: .relaxed)
+                job()
+                continue
+            }
             if let job = take() ?? spinForWork() {
                 started.add(1, ordering: .relaxed)
                 job()
@@ -128,19 +143,7 @@ final class GuestExecutor: Sendable {
                 job?()
                 continue
             }
-            if !extra {
-                wakeups.wait()
-            } else if wakeups.wait(timeout: .now() + Self.extraIdleSeconds) == .timedOut {
-                let retire = state.withLock { state -> Bool in
-                    // Not woken: leave. Otherwise a wake-up was promised to some sleeper; take it.
-                    guard state.sleeping > 0 else { return false }
-                    state.sleeping -= 1
-                    state.workers -= 1
-                    return true
-                }
-                if retire { return }
-                wakeups.wait()
-            }
+            wakeups.wait()
         }
     }
 
