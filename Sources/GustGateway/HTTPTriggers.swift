@@ -219,13 +219,6 @@ public final class HTTPTriggers: Sendable {
         }
     }
 
-    /// The same, for callers in a task.
-    public func handle(_ request: HTTPTriggerIncoming) async -> HTTPTriggerResponse {
-        await withCheckedContinuation { continuation in
-            handle(request) { continuation.resume(returning: $0) }
-        }
-    }
-
     private func run(
         _ request: HTTPTriggerIncoming, match: RouteTable.Match, reply: @escaping @Sendable (HTTPTriggerResponse) -> Void
     ) {
