@@ -122,23 +122,10 @@ public final class HTTPTriggers: Sendable {
             let remainder = rest.dropFirst(slug.count)
             return (config, remainder.isEmpty ? "/" : String(remainder))
         }
-        if let host, let slug = Self.functionURLSlug(host: host) {
+        if let host, let end = ASCII.firstOffset(of: ".lambda-url.", in: host), end > 0 {
+            let slug = String(decoding: host.utf8.prefix(end), as: UTF8.self)
             guard let config = urlConfigs.withLock({ $0[slug] }) else { return nil }
             return (config, path)
-        }
-        return nil
-    }
-
-    /// `<slug>.lambda-url.…` → slug. A byte search: Foundation's `range(of:)` costs a few
-    /// microseconds, and every request on the listener asks.
-    static func functionURLSlug(host: String) -> String? {
-        let bytes = Array(host.utf8)
-        let marker = Array(".lambda-url.".utf8)
-        guard bytes.count > marker.count else { return nil }
-        for start in 1...(bytes.count - marker.count) where bytes[start] == marker[0] {
-            if bytes[start..<(start + marker.count)].elementsEqual(marker) {
-                return String(decoding: bytes[..<start], as: UTF8.self)
-            }
         }
         return nil
     }
@@ -270,13 +257,11 @@ public final class HTTPTriggers: Sendable {
         guard let body = request.body else { return reply(.message(413, "Request Entity Too Large")) }
         guard accept(request, body) else { return reply(.message(403, "Forbidden")) }
         let requestID = RequestID.make()
-        let trigger = HTTPTriggerRequest(
-            method: request.method, rawPath: rawPath, rawQuery: request.query, headers: request.headers,
-            body: body, sourceIP: request.remoteIP, requestID: requestID)
+        let event = APIGatewayEvent.make(
+            request, rawPath: rawPath, requestID: requestID, match: match, authorizer: authorizer, routeKey: routeKey)
         let invocation = InvocationRequest(
             requestID: requestID, functionName: match.route.functionName, qualifier: match.route.qualifier,
-            payload: APIGatewayEvent.make(trigger, match: match, authorizer: authorizer, routeKey: routeKey), mode: .sync,
-            source: source)
+            payload: event, mode: .sync, source: source)
         invoker.invoke(invocation) { outcome in
             var result: HTTPTriggerResponse
             switch outcome {

@@ -4,50 +4,21 @@ import Foundation
 import GustCore
 import Synchronization
 
-/// One request on the HTTP listener, as the trigger sees it.
-public struct HTTPTriggerRequest: Sendable {
-    public var method: String
-    public var rawPath: String
-    public var rawQuery: String
-    /// In arrival order, names as sent.
-    public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
-    public var sourceIP: String
-    public var requestID: String
-    public var time: Date
-
-    public init(
-        method: String, rawPath: String, rawQuery: String, headers: [(name: String, value: String)], body: [UInt8],
-        sourceIP: String, requestID: String, time: Date = Date()
-    ) {
-        self.method = method
-        self.rawPath = rawPath
-        self.rawQuery = rawQuery
-        self.headers = headers
-        self.body = body
-        self.sourceIP = sourceIP
-        self.requestID = requestID
-        self.time = time
-    }
-
-    public func header(_ name: String) -> String? {
-        headers.first { HTTPTriggerIncoming.matches($0.name, lowercased: name) }?.value
-    }
-}
-
 /// Builds API Gateway HTTP API payload format 2.0 events.
 public enum APIGatewayEvent {
-    /// `routeKey` overrides the route's (function URLs use `$default`).
+    /// `rawPath` is the path the function sees (a function URL's, without its `/lambda-url/…`
+    /// prefix); `routeKey` overrides the route's (function URLs use `$default`).
     public static func make(
-        _ request: HTTPTriggerRequest, match: RouteTable.Match, authorizer: [String: Any]? = nil, routeKey: String? = nil
+        _ request: HTTPTriggerIncoming, rawPath: String, requestID: String, time: Date = Date(), match: RouteTable.Match,
+        authorizer: [String: Any]? = nil, routeKey: String? = nil
     ) -> [UInt8] {
         let routeKey = routeKey ?? match.route.routeKey
         var json = JSONWriter()
         json.open()
         json.field("version", "2.0")
         json.field("routeKey", routeKey)
-        json.field("rawPath", request.rawPath)
-        json.field("rawQueryString", request.rawQuery)
+        json.field("rawPath", rawPath)
+        json.field("rawQueryString", request.query)
 
         // Headers: lower-cased, repeated ones joined with commas; cookies go to their own list.
         var headers: [(String, String)] = []
@@ -70,7 +41,7 @@ public enum APIGatewayEvent {
         json.key("headers")
         json.object(headers)
 
-        let query = queryParameters(request.rawQuery)
+        let query = queryParameters(request.query)
         if !query.isEmpty {
             json.key("queryStringParameters")
             json.object(query)
@@ -90,28 +61,29 @@ public enum APIGatewayEvent {
         json.key("http")
         json.open()
         json.field("method", request.method)
-        json.field("path", request.rawPath)
+        json.field("path", rawPath)
         json.field("protocol", "HTTP/1.1")
-        json.field("sourceIp", request.sourceIP)
+        json.field("sourceIp", request.remoteIP)
         json.field("userAgent", request.header("user-agent") ?? "")
         json.close()
-        json.field("requestId", request.requestID)
+        json.field("requestId", requestID)
         json.field("routeKey", routeKey)
         json.field("stage", "$default")
-        json.field("time", clfTime(request.time))
-        json.field("timeEpoch", Int64(request.time.timeIntervalSince1970 * 1000))
+        json.field("time", clfTime(time))
+        json.field("timeEpoch", Int64(time.timeIntervalSince1970 * 1000))
         if let authorizer {
             json.key("authorizer")
             json.raw(Array((try? JSONSerialization.data(withJSONObject: authorizer, options: [.sortedKeys])) ?? Data("{}".utf8)))
         }
         json.close()
 
-        if !request.body.isEmpty {
-            if isText(request.header("content-type")), let text = String(validating: request.body, as: UTF8.self) {
+        let body = request.body ?? []
+        if !body.isEmpty {
+            if isText(request.header("content-type")), let text = String(validating: body, as: UTF8.self) {
                 json.field("body", text)
                 json.field("isBase64Encoded", false)
             } else {
-                json.field("body", Data(request.body).base64EncodedString())
+                json.field("body", Data(body).base64EncodedString())
                 json.field("isBase64Encoded", true)
             }
         } else {
@@ -148,19 +120,7 @@ public enum APIGatewayEvent {
     static func isText(_ contentType: String?) -> Bool {
         guard let type = contentType?.lowercased() else { return true }
         if type.hasPrefix("text/") { return true }
-        return ["json", "xml", "x-www-form-urlencoded", "javascript", "graphql"].contains { contains(type, $0) }
-    }
-
-    /// A byte search: both Foundation's `contains` and the standard library's `firstRange(of:)`
-    /// cost more than the rest of the event for a short header.
-    static func contains(_ text: String, _ part: String) -> Bool {
-        let text = Array(text.utf8)
-        let part = Array(part.utf8)
-        guard !part.isEmpty, text.count >= part.count else { return part.isEmpty }
-        for start in 0...(text.count - part.count) where text[start] == part[0] {
-            if text[start..<(start + part.count)].elementsEqual(part) { return true }
-        }
-        return false
+        return ["json", "xml", "x-www-form-urlencoded", "javascript", "graphql"].contains { ASCII.firstOffset(of: $0, in: type) != nil }
     }
 
     /// `12/Mar/2020:19:03:58 +0000`, API Gateway's `requestContext.time`. Formatted once per

@@ -1,3 +1,5 @@
+import GustCore
+
 /// A request as the HTTP listener received it, before any routing: what `HTTPTriggers` decides
 /// on, independent of the server that framed it.
 public struct HTTPTriggerIncoming: Sendable {
@@ -24,18 +26,8 @@ public struct HTTPTriggerIncoming: Sendable {
         self.remoteIP = remoteIP
     }
 
-    /// The first value of a header; `name` in lower case.
+    /// The first value of a header (any case).
     public func header(_ name: String) -> String? {
-        headers.first { Self.matches($0.name, lowercased: name) }?.value
-    }
-
-    /// Header names are ASCII: a byte comparison instead of `lowercased()`, which allocates, for
-    /// every header of every request.
-    static func matches(_ name: String, lowercased: String) -> Bool {
-        guard name.utf8.count == lowercased.utf8.count else { return false }
-        for (a, b) in zip(name.utf8, lowercased.utf8) where a != b {
-            guard a >= 0x41, a <= 0x5A, a | 0x20 == b else { return false }
-        }
-        return true
+        headers.first { ASCII.equalIgnoringCase($0.name, name) }?.value
     }
 }

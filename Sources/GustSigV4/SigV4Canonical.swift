@@ -4,6 +4,8 @@
 // The signer and the verifier must build byte-identical canonical requests, so every piece of
 // canonicalisation lives here once and both sides call it.
 
+import GustCore
+
 /// Canonical-request building blocks shared by `SigV4Signer` and `SigV4Verifier`.
 enum SigV4Canonical {
     static let algorithm = "AWS4-HMAC-SHA256"
@@ -151,7 +153,7 @@ enum SigV4Canonical {
     ) -> String {
         var block = ""
         for name in signedHeaders {
-            let values = headers.filter { SigV4Request.equalIgnoringASCIICase($0.name, name) }
+            let values = headers.filter { ASCII.equalIgnoringCase($0.name, name) }
                 .map { normalizeHeaderValue($0.value) }
             block += name + ":" + values.joined(separator: ",") + "\n"
         }

@@ -4,6 +4,8 @@
 // Kept free of any HTTP library's types so the gateway (Hummingbird), tests and tools can all
 // feed the verifier without converting through each other.
 
+import GustCore
+
 /// What `SigV4Verifier` needs to know about an incoming request.
 public struct SigV4Request: Sendable {
     /// The HTTP method, e.g. `GET`.
@@ -45,17 +47,7 @@ public struct SigV4Request: Sendable {
 
     /// Every value of the header `name` (case-insensitive), in order of appearance.
     public func headerValues(_ name: String) -> [String] {
-        headers.filter { Self.equalIgnoringASCIICase($0.name, name) }.map(\.value)
-    }
-
-    /// Header names are ASCII: comparing bytes avoids `lowercased()`, which allocates and runs
-    /// Unicode case mapping for every header of every request.
-    static func equalIgnoringASCIICase(_ lhs: String, _ rhs: String) -> Bool {
-        guard lhs.utf8.count == rhs.utf8.count else { return false }
-        for (a, b) in zip(lhs.utf8, rhs.utf8) where a != b {
-            guard a | 0x20 == b | 0x20, (a | 0x20) >= 0x61, (a | 0x20) <= 0x7A else { return false }
-        }
-        return true
+        headers.filter { ASCII.equalIgnoringCase($0.name, name) }.map(\.value)
     }
 
     /// The first value of the header `name` (case-insensitive).

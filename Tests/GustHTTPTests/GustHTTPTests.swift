@@ -72,15 +72,15 @@ import Testing
     @Test func payloadFormat2() throws {
         let table = try RouteTable([HTTPRoute(functionName: "f", method: "POST", path: "/items/{id}")])
         let match = try #require(table.match(method: "POST", path: "/items/7"))
-        let request = HTTPTriggerRequest(
-            method: "POST", rawPath: "/items/7", rawQuery: "a=1&b=x%20y&a=2",
+        let request = HTTPTriggerIncoming(
+            method: "POST", path: "/items/7", query: "a=1&b=x%20y&a=2",
             headers: [
                 ("Host", "api.example.com"), ("User-Agent", "curl/8"), ("Content-Type", "application/json"),
                 ("Cookie", "s=1; t=2"), ("X-Multi", "a"), ("x-multi", "b"),
             ],
-            body: Array(#"{"name":"Ada"}"#.utf8), sourceIP: "10.0.0.1", requestID: "req-1",
-            time: Date(timeIntervalSince1970: 1_583_348_638.390))
-        let bytes = APIGatewayEvent.make(request, match: match)
+            body: Array(#"{"name":"Ada"}"#.utf8), remoteIP: "10.0.0.1")
+        let bytes = APIGatewayEvent.make(
+            request, rawPath: request.path, requestID: "req-1", time: Date(timeIntervalSince1970: 1_583_348_638.390), match: match)
         let event = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
         #expect(event["version"] as? String == "2.0")
         #expect(event["routeKey"] as? String == "POST /items/{id}")
@@ -106,10 +106,11 @@ import Testing
     @Test func binaryBodiesAreBase64() throws {
         let table = try RouteTable([HTTPRoute(functionName: "f", method: "PUT", path: "/blob")])
         let match = try #require(table.match(method: "PUT", path: "/blob"))
-        let request = HTTPTriggerRequest(
-            method: "PUT", rawPath: "/blob", rawQuery: "", headers: [("content-type", "application/octet-stream")],
-            body: [0, 255, 1], sourceIP: "::1", requestID: "r")
-        let event = try #require(try JSONSerialization.jsonObject(with: Data(APIGatewayEvent.make(request, match: match))) as? [String: Any])
+        let request = HTTPTriggerIncoming(
+            method: "PUT", path: "/blob", query: "", headers: [("content-type", "application/octet-stream")],
+            body: [0, 255, 1], remoteIP: "::1")
+        let bytes = APIGatewayEvent.make(request, rawPath: request.path, requestID: "r", match: match)
+        let event = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
         #expect(event["body"] as? String == "AP8B")
         #expect(event["isBase64Encoded"] as? Bool == true)
         #expect(event["queryStringParameters"] == nil)
