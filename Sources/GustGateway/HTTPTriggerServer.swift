@@ -72,7 +72,7 @@ public struct HTTPTriggerServer: Service {
 /// `HTTPTriggers`, and writes the answer. The pipeline's `HTTPServerPipelineHandler` holds back
 /// the next pipelined request until this one's response is written, so there is one request at
 /// a time here.
-final class HTTPTriggerHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class HTTPTriggerHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 

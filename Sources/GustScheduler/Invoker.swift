@@ -10,6 +10,11 @@ public protocol Invoker: Sendable {
 
 extension Invoker {
     public func invoke(_ request: InvocationRequest, completion: @escaping @Sendable (Result<InvocationResponse, GustError>) -> Void) {
+        invokeInTask(request, completion: completion)
+    }
+
+    /// The `async` invoke, in a task, reporting through `completion`.
+    func invokeInTask(_ request: InvocationRequest, completion: @escaping @Sendable (Result<InvocationResponse, GustError>) -> Void) {
         Task {
             do throws(GustError) {
                 completion(.success(try await invoke(request)))

@@ -91,24 +91,12 @@ public actor Scheduler: Invoker {
                 if let execution {
                     completion(.success(respond(request, target.function, execution, started: started, clock: clock)))
                 } else {
-                    slowInvoke(request, completion: completion)
+                    invokeInTask(request, completion: completion)
                 }
             }
             if warm { return }
         }
-        slowInvoke(request, completion: completion)
-    }
-
-    private nonisolated func slowInvoke(
-        _ request: InvocationRequest, completion: @escaping @Sendable (Result<InvocationResponse, GustError>) -> Void
-    ) {
-        Task {
-            do throws(GustError) {
-                completion(.success(try await invoke(request)))
-            } catch {
-                completion(.failure(error))
-            }
-        }
+        invokeInTask(request, completion: completion)
     }
 
     private nonisolated func respond(

@@ -29,7 +29,6 @@ final class GuestExecutor: Sendable {
         var head = 0
         /// Workers waiting on `wakeups`, and wake-ups already promised to them.
         var sleeping = 0
-        var workers = 0
         var monitorSleeping = false
 
         var isEmpty: Bool { head == queue.count }
@@ -64,7 +63,6 @@ final class GuestExecutor: Sendable {
         self.baseWorkers = max(1, baseWorkers)
         // Spinning never takes every core from the event loops.
         maxSpinners = max(1, self.baseWorkers - 1)
-        state.withLock { $0.workers = self.baseWorkers }
         for index in 0..<self.baseWorkers { spawn(name: "gust-wasm-\(index)", extra: false) }
         let monitor = Thread { [self] in monitorLoop() }
         monitor.name = "gust-wasm-monitor"
@@ -112,15 +110,7 @@ final class GuestExecutor: Sendable {
                 // An added worker serves only while calls queue up behind stuck ones: it leaves
                 // as soon as the queue is empty, so that under normal load only `baseWorkers`
                 // threads take turns on the cores.
-                let job = state.withLock { state -> Job? in
-                    if let job = state.take() {
-                        queued.subtract(1, ordering: .relaxed)
-                        return job
-                    }
-                    state.workers -= 1
-                    return nil
-                }
-                guard let job else { return }
+                guard let job = take() else { return }
                 started.add(1, ordering: .relaxed)
                 job()
                 continue
@@ -187,7 +177,6 @@ final class GuestExecutor: Sendable {
                     state.sleeping -= 1
                     return true
                 }
-                state.workers += 1
                 return false
             }
             if wake {

@@ -102,4 +102,44 @@ import Testing
         let change = pool.setMaxInstances(3)
         #expect(describe(change.resume) == ["2:\(PoolStateMachine.Grant.start(instanceID: "r-2"))"])
     }
+
+    @Test func acquireIdleTakesOnlyAFreeInstanceAndNeverStartsOne() {
+        var pool = PoolStateMachine(maxInstances: 3, maxWaiters: 4, idPrefix: "w")
+        #expect(pool.acquireIdle() == nil)
+        #expect(pool.instances.isEmpty)
+        for waiter in 1...2 { _ = pool.acquire(waiter: waiter) }
+        for id in ["w-1", "w-2"] { pool.started(instanceID: id) }
+        _ = pool.release(instanceID: "w-1", survives: true, now: Date(timeIntervalSince1970: 10))
+        _ = pool.release(instanceID: "w-2", survives: true, now: Date(timeIntervalSince1970: 20))
+        // The most recently idle first.
+        #expect(pool.acquireIdle() == "w-2")
+        #expect(pool.instances["w-2"] == .busy)
+        #expect(pool.acquireIdle() == "w-1")
+        #expect(pool.acquireIdle() == nil)
+        #expect(pool.instances.count == 2)
+    }
+
+    @Test func acquireIdleNeverReturnsAnExpiredOrStoppedInstance() {
+        var pool = PoolStateMachine(maxInstances: 2, maxWaiters: 4, idPrefix: "e")
+        for waiter in 1...2 { _ = pool.acquire(waiter: waiter) }
+        for id in ["e-1", "e-2"] { pool.started(instanceID: id) }
+        _ = pool.release(instanceID: "e-1", survives: true, now: Date(timeIntervalSince1970: 0))
+        _ = pool.release(instanceID: "e-2", survives: true, now: Date(timeIntervalSince1970: 100))
+        #expect(pool.expire(now: Date(timeIntervalSince1970: 105), keepAlive: 50) == ["e-1"])
+        #expect(pool.acquireIdle() == "e-2")
+        #expect(pool.acquireIdle() == nil)
+        _ = pool.release(instanceID: "e-2", survives: true, now: Date(timeIntervalSince1970: 110))
+        #expect(pool.setMaxInstances(0).stop == ["e-2"])
+        #expect(pool.acquireIdle() == nil)
+    }
+
+    @Test func acquireIdleLeavesAFreedInstanceToWaitersFirst() {
+        var pool = PoolStateMachine(maxInstances: 1, maxWaiters: 4, idPrefix: "q")
+        _ = pool.acquire(waiter: 1)
+        pool.started(instanceID: "q-1")
+        #expect(pool.acquire(waiter: 2) == .wait)
+        // Released straight to the waiter: nothing is idle for the warm path to take.
+        #expect(pool.release(instanceID: "q-1", survives: true, now: Date()).map(\.waiter) == [2])
+        #expect(pool.acquireIdle() == nil)
+    }
 }

@@ -121,4 +121,21 @@ import Testing
         let newest = try await store.recordsInOrder(function: "p", afterID: nil, limit: 2)
         #expect(newest.map(\.record.requestID) == ["b", "c"])
     }
+
+    /// Records are bound through SQLite's C API: every column comes back as written, set or nil,
+    /// empty or not ASCII.
+    @Test func recordsRoundTripEveryColumn() async throws {
+        let start = Date(timeIntervalSince1970: 1_700_000_000.25)
+        let full = InvocationRecord(
+            requestID: "full", functionName: "rt", version: "3", source: "http", mode: .async, outcome: .timeout,
+            errorType: "Sandbox.Timedout", startTime: start, initDurationMs: 12.5, durationMs: 3000.75, billedDurationMs: 3001,
+            memorySizeMB: 256, maxMemoryUsedMB: 17, instanceID: "rt-3-1", logs: "START ✓\nünïcode\n")
+        let sparse = InvocationRecord(
+            requestID: "sparse", functionName: "rt", version: "$LATEST", source: "", mode: .sync, outcome: .success,
+            errorType: nil, startTime: start.addingTimeInterval(1), initDurationMs: nil, durationMs: 0, billedDurationMs: 1,
+            memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, logs: "")
+        try await store.record([full, sparse])
+        let stored = try await store.invocations(function: "rt", since: nil, limit: 10)
+        #expect(stored == [sparse, full])
+    }
 }
