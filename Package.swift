@@ -158,7 +158,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "GustCoreTests", dependencies: ["GustCore"]),
         .testTarget(name: "GustSigV4Tests", dependencies: ["GustSigV4"]),
-        .testTarget(name: "GustStoreSQLiteTests", dependencies: ["GustStoreSQLite", "GustStore"]),
+        .testTarget(
+            name: "GustStoreSQLiteTests",
+            dependencies: ["GustStoreSQLite", "GustStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GustRuntimeTests", dependencies: ["GustRuntime"]),
         .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler"]),
         .testTarget(

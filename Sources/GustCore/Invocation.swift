@@ -66,17 +66,19 @@ public struct InvocationResponse: Sendable {
     /// `Unhandled` when the function failed, as in `X-Amz-Function-Error`.
     public var functionError: String?
     public var outcome: InvocationOutcome
-    public var logs: String
+    /// What was recorded; its `logs` are rendered only when a caller asks for them.
+    public var record: InvocationRecord
+    public var logs: String { record.logs }
 
     public init(
         requestID: String, executedVersion: String, payload: [UInt8], functionError: String?,
-        outcome: InvocationOutcome, logs: String
+        outcome: InvocationOutcome, record: InvocationRecord
     ) {
         self.requestID = requestID
         self.executedVersion = executedVersion
         self.payload = payload
         self.functionError = functionError
         self.outcome = outcome
-        self.logs = logs
+        self.record = record
     }
 }

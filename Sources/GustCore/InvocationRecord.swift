@@ -1,6 +1,7 @@
 import Foundation
 
-/// The permanent record of one invocation, with its logs. Field names are the Gust JSON API's.
+/// The permanent record of one invocation, with what the function wrote. Field names are the Gust
+/// JSON API's.
 public struct InvocationRecord: Sendable, Codable, Equatable {
     public var requestID: String
     public var functionName: String
@@ -17,13 +18,16 @@ public struct InvocationRecord: Sendable, Codable, Equatable {
     public var memorySizeMB: Int
     public var maxMemoryUsedMB: Int?
     public var instanceID: String?
-    public var logs: String
+    /// What the function wrote, each line ending in a newline. Lambda's `START`/`END`/`REPORT`
+    /// lines are not stored: they follow from the other fields (`logs` renders them), and building
+    /// and storing them for every invocation was a measurable part of a warm call.
+    public var output: String
 
     public init(
         requestID: String, functionName: String, version: String, source: String, mode: InvocationMode,
         outcome: InvocationOutcome, errorType: String?, startTime: Date, initDurationMs: Double?,
         durationMs: Double, billedDurationMs: Int, memorySizeMB: Int, maxMemoryUsedMB: Int?,
-        instanceID: String?, logs: String
+        instanceID: String?, output: String
     ) {
         self.requestID = requestID
         self.functionName = functionName
@@ -39,7 +43,15 @@ public struct InvocationRecord: Sendable, Codable, Equatable {
         self.memorySizeMB = memorySizeMB
         self.maxMemoryUsedMB = maxMemoryUsedMB
         self.instanceID = instanceID
-        self.logs = logs
+        self.output = output
+    }
+
+    /// The invocation's log text as Lambda shows it: `START`, the function's output, `END` and
+    /// `REPORT`. A throttled request never ran and has none.
+    public var logs: String {
+        guard outcome != .throttled else { return output }
+        return LambdaLogLines.start(requestID: requestID, version: version) + "\n" + output
+            + LambdaLogLines.end(requestID: requestID) + "\n" + LambdaLogLines.report(self) + "\n"
     }
 
     /// Lambda bills each started millisecond.

@@ -107,32 +107,24 @@ public actor Scheduler: Invoker {
         var durationMs = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let result = execution.result
         if let initMs = result.initDurationMs { durationMs = max(0, durationMs - initMs) }
-        var record = InvocationRecord(
+        var output = ""
+        if !result.logLines.isEmpty {
+            output.reserveCapacity(result.logLines.reduce(0) { $0 + $1.utf8.count + 1 })
+            for line in result.logLines {
+                output += line
+                output += "\n"
+            }
+        }
+        let record = InvocationRecord(
             requestID: request.requestID, functionName: function.name, version: function.version,
             source: request.source, mode: request.mode, outcome: result.outcome, errorType: result.errorType,
             startTime: started, initDurationMs: result.initDurationMs, durationMs: durationMs,
             billedDurationMs: InvocationRecord.billed(durationMs: durationMs), memorySizeMB: function.memoryMB,
-            maxMemoryUsedMB: result.maxMemoryUsedMB, instanceID: execution.instanceID, logs: "")
-        let start = LambdaLogLines.start(requestID: request.requestID, version: function.version)
-        let end = LambdaLogLines.end(requestID: request.requestID)
-        let report = LambdaLogLines.report(record)
-        var logs = ""
-        logs.reserveCapacity(start.utf8.count + end.utf8.count + report.utf8.count + result.logLines.reduce(4) { $0 + $1.utf8.count + 1 })
-        logs += start
-        logs += "\n"
-        for line in result.logLines {
-            logs += line
-            logs += "\n"
-        }
-        logs += end
-        logs += "\n"
-        logs += report
-        logs += "\n"
-        record.logs = logs
+            maxMemoryUsedMB: result.maxMemoryUsedMB, instanceID: execution.instanceID, output: output)
         recorder.submit(record)
         return InvocationResponse(
             requestID: request.requestID, executedVersion: function.version, payload: result.payload,
-            functionError: result.outcome == .success ? nil : "Unhandled", outcome: result.outcome, logs: logs)
+            functionError: result.outcome == .success ? nil : "Unhandled", outcome: result.outcome, record: record)
     }
 
     private func poolFor(_ name: String, qualifier: String?) async throws(GustError) -> (Target, InstancePool) {
@@ -159,7 +151,7 @@ public actor Scheduler: Invoker {
                 source: request.source, mode: request.mode, outcome: .throttled,
                 errorType: GustError.Code.tooManyRequests.rawValue, startTime: started, initDurationMs: nil,
                 durationMs: 0, billedDurationMs: 0, memorySizeMB: function.memoryMB, maxMemoryUsedMB: nil,
-                instanceID: nil, logs: ""))
+                instanceID: nil, output: ""))
     }
 
     struct Target: Sendable {

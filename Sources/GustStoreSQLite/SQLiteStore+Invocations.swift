@@ -14,7 +14,7 @@ extension SQLiteStore: InvocationLog {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO invocations (request_id, function, version, source, mode, outcome, error_type,
-                        start_time, init_ms, duration_ms, billed_ms, memory_mb, max_memory_mb, instance_id, logs)
+                        start_time, init_ms, duration_ms, billed_ms, memory_mb, max_memory_mb, instance_id, output)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             // Bound through SQLite's C API: GRDB's `StatementArguments` boxes every value and
@@ -36,7 +36,7 @@ extension SQLiteStore: InvocationLog {
                 sqlite3_bind_int64(handle, 12, Int64(r.memorySizeMB))
                 if let used = r.maxMemoryUsedMB { sqlite3_bind_int64(handle, 13, Int64(used)) } else { sqlite3_bind_null(handle, 13) }
                 Self.bind(handle, 14, r.instanceID)
-                Self.bind(handle, 15, r.logs)
+                Self.bind(handle, 15, r.output)
                 let code = sqlite3_step(handle)
                 guard code == SQLITE_DONE else {
                     throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
@@ -73,7 +73,7 @@ extension SQLiteStore: InvocationLog {
             mode: mode, outcome: outcome, errorType: row["error_type"],
             startTime: Date(timeIntervalSince1970: row["start_time"]), initDurationMs: row["init_ms"],
             durationMs: row["duration_ms"], billedDurationMs: row["billed_ms"], memorySizeMB: row["memory_mb"],
-            maxMemoryUsedMB: row["max_memory_mb"], instanceID: row["instance_id"], logs: row["logs"])
+            maxMemoryUsedMB: row["max_memory_mb"], instanceID: row["instance_id"], output: row["output"])
     }
 
     public func invocations(function: String?, since: Date?, limit: Int) async throws(GustError) -> [InvocationRecord] {
@@ -109,8 +109,15 @@ extension SQLiteStore: InvocationLog {
 
     public func prune(olderThan: Date, keepPerFunction: Int) async throws(GustError) -> Int {
         try await write { db in
+            // Rows are appended as invocations end, so start times rise with the id apart from
+            // calls that overlapped: deleting below the first young row needs no time index and
+            // only visits the rows it deletes. A straggler goes in a later pass.
             try db.execute(
-                sql: "DELETE FROM invocations WHERE start_time < ?", arguments: [olderThan.timeIntervalSince1970])
+                sql: """
+                    DELETE FROM invocations WHERE id < coalesce(
+                        (SELECT id FROM invocations WHERE start_time >= ? ORDER BY id LIMIT 1),
+                        (SELECT max(id) + 1 FROM invocations))
+                    """, arguments: [olderThan.timeIntervalSince1970])
             var removed = db.changesCount
             try db.execute(
                 sql: """

@@ -87,13 +87,29 @@ import Testing
         let record = InvocationRecord(
             requestID: "r1", functionName: "f", version: "$LATEST", source: "api", mode: .sync, outcome: .timeout,
             errorType: nil, startTime: .init(timeIntervalSince1970: 0), initDurationMs: 12.5, durationMs: 1000.4,
-            billedDurationMs: 1001, memorySizeMB: 256, maxMemoryUsedMB: 40, instanceID: nil, logs: "")
+            billedDurationMs: 1001, memorySizeMB: 256, maxMemoryUsedMB: 40, instanceID: nil, output: "")
         let line = LambdaLogLines.report(record)
         #expect(line.hasPrefix("REPORT RequestId: r1\tDuration: 1000.40 ms\tBilled Duration: 1001 ms\tMemory Size: 256 MB"))
         #expect(line.contains("Max Memory Used: 40 MB"))
         #expect(line.contains("Init Duration: 12.50 ms"))
         #expect(line.contains("Status: Timeout"))
         #expect(abs(record.gigabyteSeconds - 1.001 * 0.25) < 1e-9)
+    }
+
+    @Test func logsFrameTheOutputWithLambdasLines() {
+        var record = InvocationRecord(
+            requestID: "r2", functionName: "f", version: "3", source: "api", mode: .sync, outcome: .success,
+            errorType: nil, startTime: .init(timeIntervalSince1970: 0), initDurationMs: nil, durationMs: 0.5,
+            billedDurationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, output: "one\ntwo\n")
+        #expect(
+            record.logs
+                == "START RequestId: r2 Version: 3\none\ntwo\nEND RequestId: r2\n"
+                + "REPORT RequestId: r2\tDuration: 0.50 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\n")
+        record.output = ""
+        #expect(record.logs.split(separator: "\n").map { $0.prefix(6) } == ["START ", "END Re", "REPORT"])
+        // Throttled: the function never ran, so there is nothing to frame.
+        record.outcome = .throttled
+        #expect(record.logs == "")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GustCore
 import GustStore
 import Testing
@@ -95,12 +96,41 @@ import Testing
                 InvocationRecord(
                     requestID: "r\(index)", functionName: "f", version: "$LATEST", source: "api", mode: .sync,
                     outcome: .success, errorType: nil, startTime: start, initDurationMs: nil, durationMs: 1,
-                    billedDurationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, logs: "line\n")])
+                    billedDurationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, output: "line\n")])
         }
         #expect(try await store.invocations(function: "f", since: nil, limit: 10).count == 4)
         let removed = try await store.prune(olderThan: Date(timeIntervalSinceNow: -86400), keepPerFunction: 2)
         #expect(removed == 2)
         #expect(try await store.invocations(function: "f", since: nil, limit: 10).map(\.requestID) == ["r3", "r2"])
+        // Everything older than the cutoff: nothing is left.
+        #expect(try await store.prune(olderThan: Date(timeIntervalSinceNow: 60), keepPerFunction: 2) == 2)
+        #expect(try await store.invocations(function: "f", since: nil, limit: 10).isEmpty)
+    }
+
+    /// Rows written before v5 held the whole log text; the migration keeps the function's output,
+    /// and the rendered logs read the same as before.
+    @Test func oldLogTextBecomesOutput() async throws {
+        let path = directory + "/old.sqlite"
+        let old = try DatabaseQueue(path: path)
+        try SQLiteStore.migrator.migrate(old, upTo: "v4-function-urls")
+        let framed =
+            "START RequestId: q1 Version: $LATEST\nhello\nEND RequestId: q1\n"
+            + "REPORT RequestId: q1\tDuration: 2.00 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\n"
+        try await old.write { db in
+            for (id, logs) in [("q1", framed), ("q2", "")] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO invocations (request_id, function, version, source, mode, outcome, start_time,
+                            duration_ms, billed_ms, memory_mb, logs)
+                        VALUES (?, 'm', '$LATEST', 'api', 'RequestResponse', 'Success', 1, 2, 2, 128, ?)
+                        """, arguments: [id, logs])
+            }
+        }
+        try old.close()
+        let migrated = try SQLiteStore(path: path)
+        let records = try await migrated.invocations(function: "m", since: nil, limit: 10)
+        #expect(records.map(\.output) == ["", "hello\n"])
+        #expect(records.last?.logs == framed)
     }
 
     @Test func recordsPageInStorageOrder() async throws {
@@ -108,7 +138,7 @@ import Testing
             InvocationRecord(
                 requestID: id, functionName: "p", version: "$LATEST", source: "api", mode: .sync, outcome: .success,
                 errorType: nil, startTime: started, initDurationMs: nil, durationMs: 1, billedDurationMs: 1,
-                memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, logs: "\(id)\n")
+                memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, output: "\(id)\n")
         }
         let now = Date()
         try await store.record([record("a", started: now)])
@@ -129,11 +159,11 @@ import Testing
         let full = InvocationRecord(
             requestID: "full", functionName: "rt", version: "3", source: "http", mode: .async, outcome: .timeout,
             errorType: "Sandbox.Timedout", startTime: start, initDurationMs: 12.5, durationMs: 3000.75, billedDurationMs: 3001,
-            memorySizeMB: 256, maxMemoryUsedMB: 17, instanceID: "rt-3-1", logs: "START ✓\nünïcode\n")
+            memorySizeMB: 256, maxMemoryUsedMB: 17, instanceID: "rt-3-1", output: "START ✓\nünïcode\n")
         let sparse = InvocationRecord(
             requestID: "sparse", functionName: "rt", version: "$LATEST", source: "", mode: .sync, outcome: .success,
             errorType: nil, startTime: start.addingTimeInterval(1), initDurationMs: nil, durationMs: 0, billedDurationMs: 1,
-            memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, logs: "")
+            memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, output: "")
         try await store.record([full, sparse])
         let stored = try await store.invocations(function: "rt", since: nil, limit: 10)
         #expect(stored == [sparse, full])
