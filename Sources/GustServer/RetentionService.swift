@@ -9,6 +9,9 @@ struct RetentionService: Service {
     let maxAge: TimeInterval
     let keepPerFunction: Int
     let logger: Logger
+    /// Often, so that each pass is short: under sustained load there is as much to delete as to
+    /// insert, and spreading it keeps the cost even instead of a stall once a minute.
+    static let interval = 10.0
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -18,7 +21,7 @@ struct RetentionService: Service {
             } catch {
                 logger.error("cannot prune invocation records", metadata: ["error": "\(error)"])
             }
-            try? await gracefulShutdown(for: 60)
+            try? await gracefulShutdown(for: Self.interval)
         }
     }
 

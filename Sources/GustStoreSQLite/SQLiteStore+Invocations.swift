@@ -107,29 +107,68 @@ extension SQLiteStore: InvocationLog {
         }
     }
 
+    /// Rows deleted per write transaction: the recorder's inserts wait at most one chunk.
+    static let pruneChunk = 2000
+
+    /// Deletes in chunks of `pruneChunk` rows, each its own transaction, and finds what to delete
+    /// through the rowid and the `function` index only. One statement over the whole table (a
+    /// window function ranking every row) held the writer and a core for seconds once a busy
+    /// function had a few hundred thousand rows, and throughput dropped while it ran.
     public func prune(olderThan: Date, keepPerFunction: Int) async throws(GustError) -> Int {
-        try await write { db in
-            // Rows are appended as invocations end, so start times rise with the id apart from
-            // calls that overlapped: deleting below the first young row needs no time index and
-            // only visits the rows it deletes. A straggler goes in a later pass.
-            try db.execute(
+        // By age. Rows are appended as invocations end, so start times rise with the id apart
+        // from calls that overlapped: everything below the first young row goes, without a time
+        // index, visiting only the rows it deletes. A straggler goes in a later pass.
+        let ageLimit = try await read { db in
+            try Int64.fetchOne(
+                db,
                 sql: """
-                    DELETE FROM invocations WHERE id < coalesce(
+                    SELECT coalesce(
                         (SELECT id FROM invocations WHERE start_time >= ? ORDER BY id LIMIT 1),
                         (SELECT max(id) + 1 FROM invocations))
                     """, arguments: [olderThan.timeIntervalSince1970])
-            var removed = db.changesCount
-            try db.execute(
-                sql: """
-                    DELETE FROM invocations WHERE id IN (
-                        SELECT id FROM (
-                            SELECT id, ROW_NUMBER() OVER (PARTITION BY function ORDER BY id DESC) AS rank
-                            FROM invocations
-                        ) WHERE rank > ?
-                    )
-                    """, arguments: [keepPerFunction])
-            removed += db.changesCount
-            return removed
+        }
+        var removed = 0
+        if let ageLimit {
+            removed += try await deleteInChunks(
+                sql: "DELETE FROM invocations WHERE id IN (SELECT id FROM invocations WHERE id < ? ORDER BY id LIMIT ?)",
+                arguments: [ageLimit])
+        }
+        // By count: for each function (found by skipping through the index), the newest
+        // `keepPerFunction` rows stay.
+        var after: String? = nil
+        while true {
+            let previous = after ?? ""
+            let next: (String, Int64?)? = try await read { db in
+                guard let function = try String.fetchOne(
+                    db, sql: "SELECT min(function) FROM invocations WHERE function > ?", arguments: [previous])
+                else { return nil }
+                let boundary = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM invocations WHERE function = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+                    arguments: [function, keepPerFunction])
+                return (function, boundary)
+            }
+            guard let (function, boundary) = next else { break }
+            after = function
+            if let boundary {
+                removed += try await deleteInChunks(
+                    sql: """
+                        DELETE FROM invocations WHERE id IN (
+                            SELECT id FROM invocations WHERE function = ? AND id <= ? ORDER BY id LIMIT ?)
+                        """, arguments: [function, boundary])
+            }
+        }
+        return removed
+    }
+
+    private func deleteInChunks(sql: String, arguments: StatementArguments) async throws(GustError) -> Int {
+        var removed = 0
+        while true {
+            let count = try await write { db in
+                try db.execute(sql: sql, arguments: arguments + [Self.pruneChunk])
+                return db.changesCount
+            }
+            removed += count
+            if count < Self.pruneChunk { return removed }
         }
     }
 }

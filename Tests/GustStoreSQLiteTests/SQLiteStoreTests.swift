@@ -107,6 +107,32 @@ import Testing
         #expect(try await store.invocations(function: "f", since: nil, limit: 10).isEmpty)
     }
 
+    /// More rows than one delete chunk, several functions: each keeps exactly its newest rows.
+    @Test func pruningByCountKeepsEachFunctionsNewest() async throws {
+        func record(_ function: String, _ index: Int) -> InvocationRecord {
+            InvocationRecord(
+                requestID: "\(function)-\(index)", functionName: function, version: "$LATEST", source: "api", mode: .sync,
+                outcome: .success, errorType: nil, startTime: Date(), initDurationMs: nil, durationMs: 1,
+                billedDurationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, output: "")
+        }
+        let busy = SQLiteStore.pruneChunk * 2 + 500
+        var batch: [InvocationRecord] = []
+        for index in 0..<busy {
+            batch.append(record("busy", index))
+            // Interleaved, as concurrent functions' records are.
+            if index % 1000 == 0 { batch.append(record("quiet", index / 1000)) }
+        }
+        try await store.record(batch)
+        let removed = try await store.prune(olderThan: Date(timeIntervalSinceNow: -60), keepPerFunction: 1000)
+        #expect(removed == busy - 1000)
+        let kept = try await store.recordsInOrder(function: "busy", afterID: nil, limit: 1000)
+        #expect(kept.count == 1000)
+        #expect(kept.first?.record.requestID == "busy-\(busy - 1000)")
+        #expect(kept.last?.record.requestID == "busy-\(busy - 1)")
+        #expect(try await store.recordsInOrder(function: "quiet", afterID: nil, limit: 10).count == 5)
+        #expect(try await store.prune(olderThan: Date(timeIntervalSinceNow: -60), keepPerFunction: 1000) == 0)
+    }
+
     /// Rows written before v5 held the whole log text; the migration keeps the function's output,
     /// and the rendered logs read the same as before.
     @Test func oldLogTextBecomesOutput() async throws {
