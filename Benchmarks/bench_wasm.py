@@ -65,7 +65,7 @@ def median_run(runs):
     return sorted(runs, key=lambda run: run["rps"])[len(runs) // 2]
 
 
-ROUNDS = 3
+ROUNDS = 5
 
 
 def main():

@@ -49,7 +49,7 @@ public struct HTTPTriggerServer: Service {
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
                     try channel.pipeline.syncOperations.addHandler(
                         HTTPTriggerHandler(triggers: triggers, remoteIP: channel.remoteAddress?.ipAddress ?? ""))
                 }
@@ -69,11 +69,19 @@ public struct HTTPTriggerServer: Service {
 }
 
 /// One connection: gathers a request (head and body, up to API Gateway's 6 MB), hands it to
-/// `HTTPTriggers`, and writes the answer. The pipeline's `HTTPServerPipelineHandler` holds back
-/// the next pipelined request until this one's response is written, so there is one request at
-/// a time here.
-final class HTTPTriggerHandler: ChannelInboundHandler {
+/// `HTTPTriggers`, and writes the answer.
+///
+/// Requests are answered one at a time, in order. NIO's `HTTPServerPipelineHandler` does that by
+/// holding back the channel's next read while a response is pending, which re-registers the
+/// socket with epoll twice per request on a kept-alive connection (a response here is always
+/// asynchronous) and cost about a sixth of a warm wasm route's CPU. Here reads go on while a
+/// request is in flight; a pipelined request that arrives meanwhile waits in `queued`, and only
+/// then are reads held back, so the queue holds at most what one read delivered. Malformed input
+/// gets its 400 in the same order (NIO's error handler would answer at once, ahead of responses
+/// still in flight), and the connection closes after it.
+final class HTTPTriggerHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let triggers: HTTPTriggers
@@ -82,7 +90,17 @@ final class HTTPTriggerHandler: ChannelInboundHandler {
     private var body: ByteBuffer?
     private var tooLarge = false
     private var inFlight = false
+    private enum Queued {
+        case request(HTTPTriggerIncoming, keepAlive: Bool)
+        /// The decoder could not parse what followed; it parses nothing more on this connection.
+        case malformed
+    }
+    private var queued: [Queued] = []
+    private var readHeld = false
     private var quiescing = false
+    /// A `Connection: close` response was written, or the channel went away: later requests on
+    /// this connection are not served.
+    private var closing = false
 
     init(triggers: HTTPTriggers, remoteIP: String) {
         self.triggers = triggers
@@ -111,17 +129,59 @@ final class HTTPTriggerHandler: ChannelInboundHandler {
             let request = HTTPTriggerIncoming(
                 head: head, body: tooLarge ? nil : (body.map { Array(buffer: $0) } ?? []), remoteIP: remoteIP)
             body = nil
-            inFlight = true
-            let keepAlive = head.isKeepAlive
-            let loop = context.eventLoop
-            let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
-            triggers.handle(request) { response in
-                // Back on the connection's event loop; most answers come from a guest's thread.
-                if loop.inEventLoop {
-                    bound.value.handler.write(response, keepAlive: keepAlive, context: bound.value.context)
-                } else {
-                    loop.execute { bound.value.handler.write(response, keepAlive: keepAlive, context: bound.value.context) }
-                }
+            guard !closing else { return }
+            enqueue(.request(request, keepAlive: head.isKeepAlive), context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closing = true
+        queued = []
+        context.fireChannelInactive()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if queued.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        enqueue(.malformed, context: context)
+    }
+
+    private func enqueue(_ item: Queued, context: ChannelHandlerContext) {
+        guard !closing else { return }
+        if inFlight || !queued.isEmpty {
+            queued.append(item)
+        } else {
+            start(item, context: context)
+        }
+    }
+
+    private func start(_ item: Queued, context: ChannelHandlerContext) {
+        switch item {
+        case .request(let request, let keepAlive): start(request, keepAlive: keepAlive, context: context)
+        case .malformed: write(.message(400, "Bad Request"), keepAlive: false, context: context)
+        }
+    }
+
+    private func start(_ request: HTTPTriggerIncoming, keepAlive: Bool, context: ChannelHandlerContext) {
+        inFlight = true
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        triggers.handle(request) { response in
+            // Back on the connection's event loop; most answers come from a guest's thread.
+            if loop.inEventLoop {
+                bound.value.handler.write(response, keepAlive: keepAlive, context: bound.value.context)
+            } else {
+                loop.execute { bound.value.handler.write(response, keepAlive: keepAlive, context: bound.value.context) }
             }
         }
     }
@@ -145,9 +205,25 @@ final class HTTPTriggerHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
+            closing = true
+            queued = []
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if !queued.isEmpty {
+                // In a later turn of the loop: answers given at once (404, throttled, preflight)
+                // would otherwise recurse through a long pipelined queue.
+                let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+                context.eventLoop.execute { bound.value.handler.startNext(context: bound.value.context) }
+            } else if readHeld {
+                readHeld = false
+                context.read()
+            }
         }
+    }
+
+    private func startNext(context: ChannelHandlerContext) {
+        guard !inFlight, !closing, !queued.isEmpty else { return }
+        start(queued.removeFirst(), context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

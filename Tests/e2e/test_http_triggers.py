@@ -102,6 +102,48 @@ def test_bare_values_binary_bodies_and_errors(routed, gust_server):
     assert big.status_code == 413
 
 
+def test_pipelined_requests_are_answered_in_order(routed, gust_server):
+    """Requests sent back to back on one connection (HTTP/1.1 pipelining) are answered in order,
+    a `Connection: close` request is the last one served, and the server stays up."""
+    import socket
+    from urllib.parse import urlparse
+
+    routed([{"Method": "GET", "Path": "/p"}])
+    url = urlparse(gust_server.http_endpoint)
+    requests_sent = b"".join([
+        b"GET /p?n=1 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n",  # answered by the gateway itself, at once
+        b"GET /p?n=2 HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /p?n=3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /p?n=4 HTTP/1.1\r\nHost: x\r\n\r\n",  # after the close: not served
+    ])
+    def exchange(data):
+        with socket.create_connection((url.hostname, url.port), timeout=10) as conn:
+            conn.sendall(data)
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+        answers = []
+        while data:
+            head, _, rest = data.partition(b"\r\n\r\n")
+            lines = head.decode().split("\r\n")
+            headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+            length = int(headers["content-length"])
+            answers.append((int(lines[0].split()[1]), rest[:length]))
+            data = rest[length:]
+        return answers
+
+    answers = exchange(requests_sent)
+    assert [status for status, _ in answers] == [200, 404, 200, 200]
+    queries = [json.loads(body)["event"]["rawQueryString"] for status, body in answers if status == 200]
+    assert queries == ["n=1", "n=2", "n=3"]
+    # Malformed input after a good request: its 400 comes after the good answer, then the close.
+    answers = exchange(b"GET /p?n=6 HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n")
+    assert [status for status, _ in answers] == [200, 400]
+    assert json.loads(answers[1][1]) == {"message": "Bad Request"}
+    assert requests.get(f"{gust_server.http_endpoint}/p?n=5").status_code == 200
+
+
 def test_conflicts_and_validation(routed, endpoint, create_function, unique):
     routed([{"Method": "GET", "Path": "/orders/{id}"}])
     other = unique("other")
