@@ -162,7 +162,7 @@ let package = Package(
             name: "GustStoreSQLiteTests",
             dependencies: ["GustStoreSQLite", "GustStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "GustRuntimeTests", dependencies: ["GustRuntime"]),
-        .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler"]),
+        .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler", "GustStoreSQLite"]),
         .testTarget(
             name: "GustHTTPTests",
             dependencies: [
@@ -177,5 +177,7 @@ let package = Package(
             name: "GustControlTests",
             dependencies: ["GustControl", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GustIntegrationTests", dependencies: ["GustTesting", "GustClient"]),
+        .testTarget(
+            name: "GustGatewayTests", dependencies: ["GustGateway", "GustHTTP", .product(name: "NIOCore", package: "swift-nio")]),
     ]
 )

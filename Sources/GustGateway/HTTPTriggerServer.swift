@@ -49,7 +49,8 @@ public struct HTTPTriggerServer: Service {
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try channel.pipeline.syncOperations.addHandler(
                         HTTPTriggerHandler(triggers: triggers, remoteIP: channel.remoteAddress?.ipAddress ?? ""))
                 }
@@ -81,8 +82,10 @@ public struct HTTPTriggerServer: Service {
 /// still in flight), and the connection closes after it.
 final class HTTPTriggerHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// Responses go out encoded (`HTTPResponseEncoding`); reads are the only outbound operation
+    /// this handler intercepts.
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let triggers: HTTPTriggers
     private let remoteIP: String
@@ -168,7 +171,7 @@ final class HTTPTriggerHandler: ChannelDuplexHandler {
     private func start(_ item: Queued, context: ChannelHandlerContext) {
         switch item {
         case .request(let request, let keepAlive): start(request, keepAlive: keepAlive, context: context)
-        case .malformed: write(.message(400, "Bad Request"), keepAlive: false, context: context)
+        case .malformed: write(.message(400, "Bad Request"), keepAlive: false, isHead: false, context: context)
         }
     }
 
@@ -176,39 +179,36 @@ final class HTTPTriggerHandler: ChannelDuplexHandler {
         inFlight = true
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        let isHead = request.method == "HEAD"
         triggers.handle(request) { response in
             // Back on the connection's event loop; most answers come from a guest's thread.
             if loop.inEventLoop {
-                bound.value.handler.write(response, keepAlive: keepAlive, context: bound.value.context)
+                bound.value.handler.write(response, keepAlive: keepAlive, isHead: isHead, context: bound.value.context)
             } else {
-                loop.execute { bound.value.handler.write(response, keepAlive: keepAlive, context: bound.value.context) }
+                loop.execute {
+                    bound.value.handler.write(response, keepAlive: keepAlive, isHead: isHead, context: bound.value.context)
+                }
             }
         }
     }
 
-    private func write(_ response: HTTPTriggerResponse, keepAlive: Bool, context: ChannelHandlerContext) {
+    private func write(_ response: HTTPTriggerResponse, keepAlive: Bool, isHead: Bool, context: ChannelHandlerContext) {
         inFlight = false
         let close = !keepAlive || quiescing
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(response.headers.count + 3)
-        for field in response.headers { headers.add(name: field.name, value: field.value) }
-        headers.add(name: "content-length", value: String(response.body.count))
-        headers.add(name: "date", value: HTTPDate.now())
-        if close { headers.add(name: "connection", value: "close") }
-        let head = HTTPResponseHead(
-            version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if !response.body.isEmpty {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+        var response = response
+        if !HTTPResponseEncoding.isSendable(response.headers) {
+            response = .message(502, "Internal Server Error")
         }
+        var buffer = context.channel.allocator.buffer(capacity: 160 + response.body.count + response.headers.count * 48)
+        HTTPResponseEncoding.write(response, close: close, isHead: isHead, date: HTTPDate.now(), into: &buffer)
         if close {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
             closing = true
             queued = []
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             if !queued.isEmpty {
                 // In a later turn of the loop: answers given at once (404, throttled, preflight)
                 // would otherwise recurse through a long pipelined queue.

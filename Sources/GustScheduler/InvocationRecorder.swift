@@ -19,6 +19,8 @@ public final class InvocationRecorder: Service, Sendable {
         var pending: [InvocationRecord] = []
         var flushWaiters: [CheckedContinuation<Void, Never>] = []
         var stopped = false
+        /// Functions with records stored since `takeRecordedFunctions()` last ran.
+        var recordedFunctions: Set<String> = []
     }
 
     static let gatherInterval = Duration.milliseconds(20)
@@ -68,6 +70,15 @@ public final class InvocationRecorder: Service, Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// The functions whose records were stored since the last call: retention looks at these often
+    /// and at every function only now and then.
+    public func takeRecordedFunctions() -> Set<String> {
+        state.withLock { state in
+            defer { state.recordedFunctions = [] }
+            return state.recordedFunctions
+        }
+    }
+
     private func writePending() async {
         let (batch, waiters) = state.withLock { state in
             defer {
@@ -77,7 +88,12 @@ public final class InvocationRecorder: Service, Sendable {
             return (state.pending, state.flushWaiters)
         }
         if !batch.isEmpty {
-            do { try await log.record(batch) } catch {
+            do {
+                try await log.record(batch)
+                var functions = Set<String>()
+                for record in batch { functions.insert(record.functionName) }
+                state.withLock { $0.recordedFunctions.formUnion(functions) }
+            } catch {
                 logger.error("cannot store invocation records", metadata: ["count": "\(batch.count)", "error": "\(error)"])
             }
         }

@@ -92,7 +92,8 @@ public struct GustServer: Sendable {
         let http = HTTPTriggerServer(
             triggers: triggers, host: config.host, port: config.httpPort, logger: logger, onListening: onHTTPListening)
         let retention = RetentionService(
-            log: store, maxAge: config.logRetentionDays * 86400, keepPerFunction: config.logRetentionCount, logger: logger)
+            log: store, recorder: recorder, maxAge: config.logRetentionDays * 86400,
+            keepPerFunction: config.logRetentionCount, logger: logger)
 
         // Shut down in reverse: stop accepting requests, finish async work, stop instances, flush records.
         let group = ServiceGroup(

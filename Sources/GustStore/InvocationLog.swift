@@ -13,4 +13,6 @@ public protocol InvocationLog: Sendable {
     func recordsInOrder(function: String, afterID: Int64?, limit: Int) async throws(GustError) -> [(id: Int64, record: InvocationRecord)]
     /// Deletes records older than `olderThan` and, per function, all but the newest `keepPerFunction`.
     func prune(olderThan: Date, keepPerFunction: Int) async throws(GustError) -> Int
+    /// Deletes all but the newest `keepPerFunction` records of each of `functions`.
+    func prune(functions: [String], keepPerFunction: Int) async throws(GustError) -> Int
 }

@@ -133,31 +133,38 @@ extension SQLiteStore: InvocationLog {
                 sql: "DELETE FROM invocations WHERE id IN (SELECT id FROM invocations WHERE id < ? ORDER BY id LIMIT ?)",
                 arguments: [ageLimit])
         }
-        // By count: for each function (found by skipping through the index), the newest
-        // `keepPerFunction` rows stay.
+        // By count: every function, found by skipping through the index.
         var after: String? = nil
         while true {
             let previous = after ?? ""
-            let next: (String, Int64?)? = try await read { db in
-                guard let function = try String.fetchOne(
-                    db, sql: "SELECT min(function) FROM invocations WHERE function > ?", arguments: [previous])
-                else { return nil }
-                let boundary = try Int64.fetchOne(
-                    db, sql: "SELECT id FROM invocations WHERE function = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
-                    arguments: [function, keepPerFunction])
-                return (function, boundary)
-            }
-            guard let (function, boundary) = next else { break }
+            guard let function = try await read({ db in
+                try String.fetchOne(db, sql: "SELECT min(function) FROM invocations WHERE function > ?", arguments: [previous])
+            }) else { break }
             after = function
-            if let boundary {
-                removed += try await deleteInChunks(
-                    sql: """
-                        DELETE FROM invocations WHERE id IN (
-                            SELECT id FROM invocations WHERE function = ? AND id <= ? ORDER BY id LIMIT ?)
-                        """, arguments: [function, boundary])
-            }
+            removed += try await prune(function: function, keep: keepPerFunction)
         }
         return removed
+    }
+
+    public func prune(functions: [String], keepPerFunction: Int) async throws(GustError) -> Int {
+        var removed = 0
+        for function in functions { removed += try await prune(function: function, keep: keepPerFunction) }
+        return removed
+    }
+
+    /// All but the newest `keep` rows of `function`.
+    private func prune(function: String, keep: Int) async throws(GustError) -> Int {
+        let boundary = try await read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT id FROM invocations WHERE function = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
+                arguments: [function, keep])
+        }
+        guard let boundary else { return 0 }
+        return try await deleteInChunks(
+            sql: """
+                DELETE FROM invocations WHERE id IN (
+                    SELECT id FROM invocations WHERE function = ? AND id <= ? ORDER BY id LIMIT ?)
+                """, arguments: [function, boundary])
     }
 
     private func deleteInChunks(sql: String, arguments: StatementArguments) async throws(GustError) -> Int {

@@ -131,6 +131,10 @@ import Testing
         #expect(kept.last?.record.requestID == "busy-\(busy - 1)")
         #expect(try await store.recordsInOrder(function: "quiet", afterID: nil, limit: 10).count == 5)
         #expect(try await store.prune(olderThan: Date(timeIntervalSinceNow: -60), keepPerFunction: 1000) == 0)
+        // Only the named functions, as the frequent passes do.
+        #expect(try await store.prune(functions: ["busy", "absent"], keepPerFunction: 10) == 990)
+        #expect(try await store.recordsInOrder(function: "busy", afterID: nil, limit: 1000).count == 10)
+        #expect(try await store.recordsInOrder(function: "quiet", afterID: nil, limit: 10).count == 5)
     }
 
     /// Rows written before v5 held the whole log text; the migration keeps the function's output,
