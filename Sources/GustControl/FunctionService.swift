@@ -32,6 +32,7 @@ public struct FunctionService: Sendable {
         config.codeID = stored.codeID
         config.codeSize = stored.size
         try await store.createFunction(config)
+        await scheduler.prepare(config)
         if input.publish { return try await store.publishVersion(input.name, description: nil) }
         return config
     }
@@ -60,7 +61,9 @@ public struct FunctionService: Sendable {
         config.codeSha256 = stored.sha256Base64
         config.codeID = stored.codeID
         config.codeSize = stored.size
-        return try await saveLatest(config, publish: publish)
+        let saved = try await saveLatest(config, publish: publish)
+        await scheduler.prepare(config)
+        return saved
     }
 
     public func updateConfiguration(_ name: String, _ patch: ConfigurationPatch) async throws(GustError) -> FunctionConfiguration {

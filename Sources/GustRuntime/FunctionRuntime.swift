@@ -8,10 +8,15 @@ public protocol FunctionRuntime: Sendable {
     func start(_ spec: InstanceSpec) async throws(GustError) -> any FunctionInstance
     /// Releases what the runtime keeps between instances (server shutdown).
     func shutdown() async
+    /// Work every instance of this code needs that can be done once, when the code is deployed
+    /// (the wasm runtime parses the module), so that the first invocation does not pay for it.
+    /// Best effort: whatever fails here fails again, and is reported, at the first invocation.
+    func prepare(_ function: FunctionConfiguration, codeDirectory: String) async
 }
 
 extension FunctionRuntime {
     public func shutdown() async {}
+    public func prepare(_ function: FunctionConfiguration, codeDirectory: String) async {}
 }
 
 /// One running copy of a function version.

@@ -233,6 +233,12 @@ public actor Scheduler: Invoker {
         case deleted
     }
 
+    /// Lets the function's runtime do its once-per-code work now that the code is deployed.
+    public nonisolated func prepare(_ function: FunctionConfiguration) async {
+        guard let family = function.family, let runtime = runtimes[family] else { return }
+        await runtime.prepare(function, codeDirectory: codeDirectory(function))
+    }
+
     /// Forgets what is cached about a function after a change through the API.
     public func functionChanged(_ name: String, _ change: Change) async {
         cache.forget(name)

@@ -60,13 +60,24 @@ struct SigV4Authorization {
             throw SigV4Error(
                 .incompleteSignature, "Unsupported authorization type; only \(SigV4Canonical.algorithm) is accepted.")
         }
-        var fields: [String: String] = [:]
-        for component in header.dropFirst(prefix.count).split(separator: ",") {
-            let trimmed = component.trimmingSpaces()
-            guard let equals = trimmed.firstIndex(of: "=") else { continue }
-            fields[String(trimmed[..<equals])] = String(trimmed[trimmed.index(after: equals)...])
+        // On UTF-8 bytes: Character-wise splitting and trimming (grapheme breaking) made parsing
+        // this one header cost more than the rest of the signature check.
+        var credential: String?
+        var signedHeaderList: String?
+        var signature: String?
+        for component in header.utf8.dropFirst(prefix.utf8.count).split(separator: UInt8(ascii: ",")) {
+            let field = Self.trimmed(component)
+            guard let equals = field.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let value = String(decoding: field[field.index(after: equals)...], as: UTF8.self)
+            switch String(decoding: field[..<equals], as: UTF8.self) {
+            case "Credential": credential = value
+            case "SignedHeaders": signedHeaderList = value
+            case "Signature": signature = value
+            default: continue
+            }
         }
-        for name in ["Credential", "SignedHeaders", "Signature"] where fields[name]?.isEmpty ?? true {
+        for (name, value) in [("Credential", credential), ("SignedHeaders", signedHeaderList), ("Signature", signature)]
+        where value?.isEmpty ?? true {
             throw SigV4Error(.incompleteSignature, "Authorization header requires '\(name)' parameter.")
         }
 
@@ -92,11 +103,11 @@ struct SigV4Authorization {
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
 
-        let scope = try credential(fields["Credential"] ?? "")
+        let scope = try Self.credential(credential ?? "")
         return SigV4Authorization(
             form: .header, accessKey: scope.accessKey, scopeDate: scope.date, region: scope.region,
-            service: scope.service, signedHeaders: try signedHeaders(fields["SignedHeaders"] ?? ""),
-            signature: fields["Signature"] ?? "", timestamp: timestamp, date: date, expires: nil,
+            service: scope.service, signedHeaders: try signedHeaders(signedHeaderList ?? ""),
+            signature: signature ?? "", timestamp: timestamp, date: date, expires: nil,
             canonicalQuery: SigV4Canonical.canonicalQuery(pairs))
     }
 
@@ -136,22 +147,32 @@ struct SigV4Authorization {
     private static func credential(
         _ text: String
     ) throws(SigV4Error) -> (accessKey: String, date: String, region: String, service: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 5, !parts[0].isEmpty, parts[1].count == 8, parts[1].allSatisfy(\.isASCII),
-            parts[1].allSatisfy(\.isNumber), !parts[2].isEmpty, !parts[3].isEmpty,
-            parts[4] == SigV4Canonical.terminator
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.count == 5, !parts[0].isEmpty, parts[1].count == 8,
+            parts[1].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), !parts[2].isEmpty,
+            !parts[3].isEmpty, parts[4].elementsEqual(SigV4Canonical.terminator.utf8)
         else {
             throw SigV4Error(
                 .incompleteSignature,
                 "Credential must have the form <access key>/<yyyymmdd>/<region>/<service>/aws4_request; got '\(text)'.")
         }
-        return (parts[0], parts[1], parts[2], parts[3])
+        let strings = parts.prefix(4).map { String(decoding: $0, as: UTF8.self) }
+        return (strings[0], strings[1], strings[2], strings[3])
+    }
+
+    private static func trimmed(_ bytes: Substring.UTF8View.SubSequence) -> Substring.UTF8View.SubSequence {
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) })
+        else { return bytes[bytes.endIndex...] }
+        return bytes[first...last]
     }
 
     /// Host must be signed, as AWS requires; otherwise a signature could be replayed against
     /// another host that trusts the same key.
     private static func signedHeaders(_ text: String) throws(SigV4Error) -> [String] {
-        let names = text.split(separator: ";").map { $0.trimmingSpaces().lowercased() }
+        let names = text.utf8.split(separator: UInt8(ascii: ";")).map { name in
+            String(decoding: trimmed(name).map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
         guard names.contains("host") else {
             throw SigV4Error(.incompleteSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
         }

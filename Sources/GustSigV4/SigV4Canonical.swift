@@ -82,18 +82,25 @@ enum SigV4Canonical {
     /// AWS services other than S3 sign the normalised path.
     static func removeDotSegments(_ path: String) -> String {
         guard !path.isEmpty else { return "/" }
-        var output: [Substring] = []
-        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if segment == "." { continue }
-            if segment == ".." {
+        let bytes = path.utf8
+        var output: [Substring.UTF8View] = []
+        for segment in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+            if segment.elementsEqual(".".utf8) { continue }
+            if segment.elementsEqual("..".utf8) {
                 _ = output.popLast()
             } else {
                 output.append(segment)
             }
         }
-        let leading = path.hasPrefix("/") ? "/" : ""
-        let trailing = path.hasSuffix("/") && !output.isEmpty ? "/" : ""
-        return leading + output.joined(separator: "/") + trailing
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count + 1)
+        if bytes.first == UInt8(ascii: "/") { result.append(UInt8(ascii: "/")) }
+        for (index, segment) in output.enumerated() {
+            if index > 0 { result.append(UInt8(ascii: "/")) }
+            result.append(contentsOf: segment)
+        }
+        if bytes.last == UInt8(ascii: "/") && !output.isEmpty { result.append(UInt8(ascii: "/")) }
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// The path with every segment decoded and encoded once: S3's canonical URI, and the
@@ -142,7 +149,20 @@ enum SigV4Canonical {
     /// Trims the value and collapses internal runs of whitespace to one space, as botocore's
     /// `' '.join(value.split())` does.
     static func normalizeHeaderValue(_ value: String) -> String {
-        value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        // On bytes: splitting by Character breaks graphemes, which costs more than the hashing.
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count)
+        var pendingSpace = false
+        for byte in value.utf8 {
+            if byte == 0x20 || byte == 0x09 {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(0x20) }
+                pendingSpace = false
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The canonical header block for `signedHeaders` (lowercase names, in the order given).

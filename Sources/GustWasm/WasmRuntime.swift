@@ -25,12 +25,30 @@ public struct WasmRuntime: FunctionRuntime {
         try? FileManager.default.removeItem(atPath: scratchRoot)
     }
 
-    public func start(_ spec: InstanceSpec) async throws(GustError) -> any GustRuntime.FunctionInstance {
-        let function = spec.function
-        let handler = function.handler
+    /// Parses the module at deploy time, on a guest worker (a large module takes a while, and the
+    /// caller may be on an event loop). An invalid module is reported by the first invocation, as
+    /// before; the parse time then no longer counts into that invocation's init duration.
+    public func prepare(_ function: FunctionConfiguration, codeDirectory: String) async {
+        guard (try? Self.checkHandler(function.handler)) != nil else { return }
+        let path = "\(codeDirectory)/\(function.handler)"
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            GuestExecutor.shared.submit { [cache] in
+                _ = try? cache.program(at: path)
+                done.resume()
+            }
+        }
+    }
+
+    static func checkHandler(_ handler: String) throws(GustError) {
         guard handler.hasSuffix(".wasm"), !handler.hasPrefix("/"), !handler.split(separator: "/").contains("..") else {
             throw .invalid("The handler of a wasm function names its .wasm file inside the code, e.g. hello.wasm (got '\(handler)')")
         }
+    }
+
+    public func start(_ spec: InstanceSpec) async throws(GustError) -> any GustRuntime.FunctionInstance {
+        let function = spec.function
+        let handler = function.handler
+        try Self.checkHandler(handler)
         var environment = function.environment
         let scratch = environment.removeValue(forKey: "GUST_SCRATCH_DIR")
         let settings = GuestSettings(

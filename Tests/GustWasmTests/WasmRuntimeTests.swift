@@ -308,6 +308,29 @@ extension InstanceResult {
         #expect(result.errorType == "Function.ResponseSizeTooLarge")
     }
 
+    /// Deploying parses the module, so the first invocation does not; a broken module is still
+    /// reported by the invocation, as without `prepare`.
+    @Test func deployParsesTheModule() async throws {
+        let name = "prepared.wasm"
+        FileManager.default.createFile(atPath: "\(harness.directory)/\(name)", contents: Data(try wat2wasm(Guests.echo)))
+        let function = FunctionConfiguration(
+            name: "f", runtime: "wasm", handler: name, timeoutSeconds: 1, codeSha256: "", codeID: "c", codeSize: 0)
+        await harness.runtime.prepare(function, codeDirectory: harness.directory)
+        let (_, parseMs) = try harness.runtime.cache.program(at: "\(harness.directory)/\(name)")
+        #expect(parseMs == nil)
+        let instance = try await harness.runtime.start(
+            InstanceSpec(instanceID: "p", function: function, codeDirectory: harness.directory))
+        #expect(await instance.invoke(WasmHarness.context(#"{"p":1}"#)).text == #"{"p":1}"#)
+
+        FileManager.default.createFile(atPath: "\(harness.directory)/bad.wasm", contents: Data("not wasm".utf8))
+        var broken = function
+        broken.handler = "bad.wasm"
+        await harness.runtime.prepare(broken, codeDirectory: harness.directory)
+        let instanceOfBroken = try await harness.runtime.start(
+            InstanceSpec(instanceID: "q", function: broken, codeDirectory: harness.directory))
+        #expect(await instanceOfBroken.invoke(WasmHarness.context()).errorType == "Runtime.InvalidWasmModule")
+    }
+
     @Test func brokenModulesAreInitErrors() async throws {
         let name = "broken.wasm"
         FileManager.default.createFile(atPath: "\(harness.directory)/\(name)", contents: Data("not wasm".utf8))

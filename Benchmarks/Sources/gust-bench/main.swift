@@ -4,6 +4,7 @@
 // numbers and the baselines.
 //
 // usage: gust-bench <zip-dir>        (holds py-hello.zip and c-hello.zip)
+//        gust-bench sigv4             (one SigV4 verification, µs)
 //        gust-bench wasm <zip-dir>   (holds wasm-hello-N.zip and wasm-reactor-N.zip, N = 0…6: the
 //                                     same module beside a different marker file, so that every
 //                                     deploy is new code and its first invoke parses the module)
@@ -51,6 +52,11 @@ func sigV4VerifyMicroseconds() -> Double {
     return milliseconds(ContinuousClock.now - start) * 1000 / Double(count)
 }
 
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "sigv4" {
+    // Only the signature check: `gust-bench sigv4`.
+    print(String(format: "%.2f", sigV4VerifyMicroseconds()))
+    exit(0)
+}
 let wasmMode = CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "wasm"
 let positional = Array(CommandLine.arguments.dropFirst(wasmMode ? 2 : 1))
 let zipDirectory = positional.first ?? "."
