@@ -25,7 +25,8 @@ final class RuntimeAPIListener: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false, withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(instance: instance))
                 }
             }
@@ -39,9 +40,15 @@ final class RuntimeAPIListener: Sendable {
     }
 }
 
-/// Routes one connection's requests to the instance.
-final class RuntimeAPIHandler: ChannelInboundHandler {
+/// Routes one connection's requests to the instance, answering them in order.
+///
+/// `invocation/next` is answered when an event arrives, so with NIO's `HTTPServerPipelineHandler`
+/// every invocation re-registered the socket with epoll twice (reads held back while the answer
+/// was pending). Here reads go on; a request that arrives while `next` waits (runtime clients do
+/// not pipeline, so this is rare) is queued, and only then are reads held back.
+final class RuntimeAPIHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     /// Lambda's limit for a synchronous response.
@@ -52,6 +59,11 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var tooLarge = false
+    /// An `invocation/next` is waiting for its event.
+    private var waiting = false
+    private var queued: [(head: HTTPRequestHead, body: [UInt8], tooLarge: Bool)] = []
+    private var readHeld = false
+    private var draining = false
 
     init(instance: ProcessInstance) {
         self.instance = instance
@@ -74,12 +86,36 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            route(context: context, head: head, body: body.map { Array(buffer: $0) } ?? [])
+            queued.append((head, body.map { Array(buffer: $0) } ?? [], tooLarge))
             body = nil
+            drain(context)
         }
     }
 
-    private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
+    func read(context: ChannelHandlerContext) {
+        if queued.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    /// Routes queued requests in order until one has to wait for an event.
+    private func drain(_ context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while !waiting, !queued.isEmpty {
+            let next = queued.removeFirst()
+            route(context: context, head: next.head, body: next.body, tooLarge: next.tooLarge)
+        }
+        if queued.isEmpty, readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8], tooLarge: Bool) {
         let keepAlive = head.isKeepAlive
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         guard path.hasPrefix(Self.prefix) else {
@@ -88,15 +124,19 @@ final class RuntimeAPIHandler: ChannelInboundHandler {
         let route = path.dropFirst(Self.prefix.count)
         let errorType = head.headers.first(name: "Lambda-Runtime-Function-Error-Type")
         if head.method == .GET, route == "invocation/next" {
+            waiting = true
             let promise = context.eventLoop.makePromise(of: RuntimeEvent?.self)
             instance.next(promise)
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
             promise.futureResult.whenSuccess { event in
                 let (handler, context) = bound.value
+                handler.waiting = false
                 guard let event else {
+                    handler.queued = []
                     return handler.respond(context, .gone, error: "InstanceStopped", "The instance is stopping", keepAlive: false)
                 }
                 handler.deliver(context, event, keepAlive: keepAlive)
+                handler.drain(context)
             }
             return
         }
