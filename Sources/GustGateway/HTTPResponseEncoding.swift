@@ -2,6 +2,7 @@
 // through it a response is three writes down the pipeline (head, body, end), each boxed and passed
 // handler to handler; here it is one buffer and one write. On a warm wasm route that path was the
 // largest single cost after reading the socket.
+import GustCore
 import GustHTTP
 import NIOCore
 import NIOHTTP1
@@ -29,7 +30,7 @@ enum HTTPResponseEncoding {
         buffer.writeInteger(UInt8(ascii: " "))
         buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
         buffer.writeStaticString("\r\n")
-        for field in response.headers {
+        for field in response.headers where !isFramingHeader(field.name) {
             buffer.writeString(field.name)
             buffer.writeStaticString(": ")
             buffer.writeString(field.value)
@@ -48,6 +49,15 @@ enum HTTPResponseEncoding {
         buffer.writeStaticString("\r\n")
         if hasContent && !isHead { buffer.writeBytes(response.body) }
     }
+
+    /// Headers the listener owns: a function's `transfer-encoding` or `content-length` beside the
+    /// length written here would make the client misread this response and every later one on
+    /// the connection (API Gateway drops or overrides these too).
+    static func isFramingHeader(_ name: String) -> Bool {
+        framingHeaders.contains { ASCII.equalIgnoringCase($0, name) }
+    }
+
+    private static let framingHeaders = ["content-length", "transfer-encoding", "connection", "keep-alive", "date"]
 
     private static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {

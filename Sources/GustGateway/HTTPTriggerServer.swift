@@ -104,6 +104,7 @@ final class HTTPTriggerHandler: ChannelDuplexHandler {
     /// A `Connection: close` response was written, or the channel went away: later requests on
     /// this connection are not served.
     private var closing = false
+    private var malformed = false
 
     init(triggers: HTTPTriggers, remoteIP: String) {
         self.triggers = triggers
@@ -152,11 +153,15 @@ final class HTTPTriggerHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard error is HTTPParserError else {
+        if error is HTTPParserError {
+            guard !malformed else { return }
+            malformed = true
+            enqueue(.malformed, context: context)
+        } else if !malformed, !closing {
             context.close(promise: nil)
-            return
         }
-        enqueue(.malformed, context: context)
+        // After a parse error the decoder reports every later read as an error too; the 400 is
+        // already queued behind the answers still owed, and closes the connection.
     }
 
     private func enqueue(_ item: Queued, context: ChannelHandlerContext) {

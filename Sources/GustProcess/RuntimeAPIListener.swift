@@ -26,7 +26,7 @@ final class RuntimeAPIListener: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withErrorHandling: true)
+                        withPipeliningAssistance: false, withErrorHandling: false)
                     try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(instance: instance))
                 }
             }
@@ -45,7 +45,8 @@ final class RuntimeAPIListener: Sendable {
 /// `invocation/next` is answered when an event arrives, so with NIO's `HTTPServerPipelineHandler`
 /// every invocation re-registered the socket with epoll twice (reads held back while the answer
 /// was pending). Here reads go on; a request that arrives while `next` waits (runtime clients do
-/// not pipeline, so this is rare) is queued, and only then are reads held back.
+/// not pipeline, so this is rare) is queued, and only then are reads held back. Malformed input
+/// is answered 400 in its turn, and nothing after a `Connection: close` answer is served.
 final class RuntimeAPIHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -61,9 +62,16 @@ final class RuntimeAPIHandler: ChannelDuplexHandler {
     private var tooLarge = false
     /// An `invocation/next` is waiting for its event.
     private var waiting = false
-    private var queued: [(head: HTTPRequestHead, body: [UInt8], tooLarge: Bool)] = []
+    private enum Queued {
+        case request(HTTPRequestHead, body: [UInt8], tooLarge: Bool)
+        /// The decoder could not parse what followed; it parses nothing more here.
+        case malformed
+    }
+    private var queued: [Queued] = []
     private var readHeld = false
     private var draining = false
+    private var closing = false
+    private var malformed = false
 
     init(instance: ProcessInstance) {
         self.instance = instance
@@ -86,10 +94,24 @@ final class RuntimeAPIHandler: ChannelDuplexHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            queued.append((head, body.map { Array(buffer: $0) } ?? [], tooLarge))
+            let request = Queued.request(head, body: body.map { Array(buffer: $0) } ?? [], tooLarge: tooLarge)
             body = nil
+            guard !closing else { return }
+            queued.append(request)
             drain(context)
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError {
+            guard !malformed, !closing else { return }
+            malformed = true
+            queued.append(.malformed)
+            drain(context)
+        } else if !malformed, !closing {
+            context.close(promise: nil)
+        }
+        // After a parse error the decoder reports every later read as an error too.
     }
 
     func read(context: ChannelHandlerContext) {
@@ -105,10 +127,15 @@ final class RuntimeAPIHandler: ChannelDuplexHandler {
         guard !draining else { return }
         draining = true
         defer { draining = false }
-        while !waiting, !queued.isEmpty {
-            let next = queued.removeFirst()
-            route(context: context, head: next.head, body: next.body, tooLarge: next.tooLarge)
+        while !waiting, !closing, !queued.isEmpty {
+            switch queued.removeFirst() {
+            case .request(let head, let body, let tooLarge):
+                route(context: context, head: head, body: body, tooLarge: tooLarge)
+            case .malformed:
+                respond(context, .badRequest, error: "InvalidRequest", "Malformed HTTP request", keepAlive: false)
+            }
         }
+        if closing { queued = [] }
         if queued.isEmpty, readHeld {
             readHeld = false
             context.read()
@@ -196,7 +223,10 @@ final class RuntimeAPIHandler: ChannelDuplexHandler {
     private func write(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, keepAlive: Bool) {
         var headers = headers
         headers.add(name: "Content-Length", value: String(body.readableBytes))
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+            closing = true
+        }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         if keepAlive {

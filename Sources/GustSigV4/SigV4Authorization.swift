@@ -1,3 +1,4 @@
+import GustCore
 // Hand-written: no available Swift library verifies SigV4 on the server side, so Gust carries
 // its own signer and verifier.
 //
@@ -66,7 +67,7 @@ struct SigV4Authorization {
         var signedHeaderList: String?
         var signature: String?
         for component in header.utf8.dropFirst(prefix.utf8.count).split(separator: UInt8(ascii: ",")) {
-            let field = Self.trimmed(component)
+            let field = ASCII.trimmingSpaces(component)
             guard let equals = field.firstIndex(of: UInt8(ascii: "=")) else { continue }
             let value = String(decoding: field[field.index(after: equals)...], as: UTF8.self)
             switch String(decoding: field[..<equals], as: UTF8.self) {
@@ -160,19 +161,10 @@ struct SigV4Authorization {
         return (strings[0], strings[1], strings[2], strings[3])
     }
 
-    private static func trimmed(_ bytes: Substring.UTF8View.SubSequence) -> Substring.UTF8View.SubSequence {
-        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
-        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) })
-        else { return bytes[bytes.endIndex...] }
-        return bytes[first...last]
-    }
-
     /// Host must be signed, as AWS requires; otherwise a signature could be replayed against
     /// another host that trusts the same key.
     private static func signedHeaders(_ text: String) throws(SigV4Error) -> [String] {
-        let names = text.utf8.split(separator: UInt8(ascii: ";")).map { name in
-            String(decoding: trimmed(name).map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
-        }
+        let names = text.utf8.split(separator: UInt8(ascii: ";")).map { ASCII.lowercased(ASCII.trimmingSpaces($0)) }
         guard names.contains("host") else {
             throw SigV4Error(.incompleteSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
         }

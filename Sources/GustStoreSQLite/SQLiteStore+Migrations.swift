@@ -107,13 +107,15 @@ extension SQLiteStore {
         }
         // Leaner invocation rows, the table written once per invocation: the function's own output
         // instead of the whole log text (START/END/REPORT are rendered from the columns when read),
-        // rowids without AUTOINCREMENT's sequence table, and one index instead of two (an index
-        // entry holds the rowid, so `function` alone serves "this function's latest first").
+        // and one index instead of two (an index entry holds the rowid, so `function` alone serves
+        // "this function's latest first"). Ids stay AUTOINCREMENT: readers page by id
+        // (`gust logs --follow`), so an id must never be handed out twice, even after pruning
+        // emptied the table.
         migrator.registerMigration("v5-lean-invocations") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE invocations_v5 (
-                        id INTEGER PRIMARY KEY,
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
                         request_id TEXT NOT NULL,
                         function TEXT NOT NULL,
                         version TEXT NOT NULL,

@@ -29,6 +29,18 @@ import Testing
         #expect(head.contains("content-length: 5\r\n") && head.hasSuffix("\r\n\r\n"))
     }
 
+    /// A function copying an upstream response's headers must not change how this one is framed.
+    @Test func framingHeadersFromTheFunctionAreDropped() {
+        let response = HTTPTriggerResponse(
+            status: 200,
+            headers: [("Transfer-Encoding", "chunked"), ("Content-Length", "99"), ("connection", "keep-alive"),
+                      ("Date", "yesterday"), ("x-kept", "1")],
+            body: Array("hi".utf8))
+        #expect(
+            encoded(response)
+                == "HTTP/1.1 200 OK\r\nx-kept: 1\r\ncontent-length: 2\r\ndate: Tue, 01 Dec 2026 01:00:00 GMT\r\n\r\nhi")
+    }
+
     @Test func headersThatCannotGoOnTheWire() {
         typealias Field = HTTPTriggerResponse.HeaderField
         #expect(HTTPResponseEncoding.isSendable([Field(name: "x-ok", value: "a b\tc ü")]))

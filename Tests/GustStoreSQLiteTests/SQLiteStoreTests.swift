@@ -137,6 +137,23 @@ import Testing
         #expect(try await store.recordsInOrder(function: "quiet", afterID: nil, limit: 10).count == 5)
     }
 
+    /// Readers page by id (`gust logs --follow`): an id is never handed out twice, even once
+    /// pruning emptied the table.
+    @Test func idsAreNotReusedAfterPruningEverything() async throws {
+        func record(_ id: String) -> InvocationRecord {
+            InvocationRecord(
+                requestID: id, functionName: "i", version: "$LATEST", source: "api", mode: .sync, outcome: .success,
+                errorType: nil, startTime: Date(), initDurationMs: nil, durationMs: 1, billedDurationMs: 1,
+                memorySizeMB: 128, maxMemoryUsedMB: nil, instanceID: nil, output: "")
+        }
+        try await store.record([record("first")])
+        let first = try await store.recordsInOrder(function: "i", afterID: nil, limit: 1)
+        #expect(try await store.prune(olderThan: Date(timeIntervalSinceNow: 60), keepPerFunction: 10) == 1)
+        try await store.record([record("second")])
+        let second = try await store.recordsInOrder(function: "i", afterID: first.first?.id, limit: 10)
+        #expect(second.map(\.record.requestID) == ["second"])
+    }
+
     /// Rows written before v5 held the whole log text; the migration keeps the function's output,
     /// and the rendered logs read the same as before.
     @Test func oldLogTextBecomesOutput() async throws {
