@@ -154,6 +154,9 @@ def write_markdown(r):
     hb, g = r["hummingbird"], r["gust_64"]
     rw, rp, rh, nio = r["route_wasm-reactor"], r["route_py-hello"], r["route_wasm-hello-bench"], r["nio"]
     us = lambda ms: ms * 1000  # noqa: E731
+    # The target row's ratio: the median of the paired rounds (each Gust round against the
+    # baseline round just before it), which the machine's drift affects least.
+    paired = statistics.median(p["route"]["rps"] / p["hummingbird"]["rps"] for p in r["rounds"])
     lines = [
         "## %s — wasm runtime and HTTP triggers: cold start, warm invoke, throughput against bare Hummingbird" % r["date"],
         "",
@@ -193,7 +196,7 @@ def write_markdown(r):
         "SQLite; its START/END/REPORT lines are rendered when logs are read). The wasm hello reads the",
         "event and writes the same greeting the bare servers answer. The baseline and the `/hello` row",
         "were measured in %d alternating rounds (the VM's speed drifts over minutes); the table shows" % ROUNDS,
-        "each one's median round, and the rounds' ratios were %s." % ", ".join(
+        "each one's median round; the `/hello` ratio is the median of the rounds' ratios, %s." % ", ".join(
             "%.2f" % (p["route"]["rps"] / p["hummingbird"]["rps"]) for p in r["rounds"]),
         "",
         "| server | requests/s | p50 / p99 | ratio |",
@@ -202,8 +205,8 @@ def write_markdown(r):
             hb["rps"], hb["p50_ms"], hb["p99_ms"]),
         "| bare SwiftNIO hello (`Benchmarks/Sources/hello-nio`, for reference) | %.0f | %.3f / %.3f ms | %.2f |" % (
             nio["rps"], nio["p50_ms"], nio["p99_ms"], nio["rps"] / hb["rps"]),
-        "| Gust, route `POST /hello` → warm wasm hello (`Benchmarks/functions/wasm-hello`) | %.0f | %.3f / %.3f ms | %.2f |" % (
-            rh["rps"], rh["p50_ms"], rh["p99_ms"], rh["rps"] / hb["rps"]),
+        "| Gust, route `POST /hello` → warm wasm hello (`Benchmarks/functions/wasm-hello`) | %.0f | %.3f / %.3f ms | %.2f (paired rounds) |" % (
+            rh["rps"], rh["p50_ms"], rh["p99_ms"], paired),
         "| Gust, route `POST /wasm` → warm wasm-reactor (example: formats with snprintf, logs a line) | %.0f | %.3f / %.3f ms | %.2f |" % (
             rw["rps"], rw["p50_ms"], rw["p99_ms"], rw["rps"] / hb["rps"]),
         "| Gust, route `POST /python` → warm Python hello | %.0f | %.3f / %.3f ms | %.2f |" % (
@@ -214,8 +217,9 @@ def write_markdown(r):
         "Against the targets: reactor cold start in the scheduler %.2f ms (target ≤ 3 ms: %s); reactor warm" % (
             sr["cold_after_deploy_ms"], "met" if sr["cold_after_deploy_ms"] <= 3 else "not met"),
         "p50 in the scheduler %.0f µs (target ≤ 100 µs: %s); a route to the warm wasm hello sustains %.2f× the" % (
-            us(sr["warm_1"]["p50_ms"]), "met" if us(sr["warm_1"]["p50_ms"]) <= 100 else "not met", rh["rps"] / hb["rps"]),
-        "bare Hummingbird server's requests/s (target ≥ 0.75×: %s)." % ("met" if rh["rps"] / hb["rps"] >= 0.75 else "not met"),
+            us(sr["warm_1"]["p50_ms"]), "met" if us(sr["warm_1"]["p50_ms"]) <= 100 else "not met", paired),
+        "bare Hummingbird server's requests/s, median of the paired rounds (target ≥ 0.75×: %s)." % (
+            "met" if paired >= 0.75 else "not met"),
         "",
     ]
     prepend_section(lines)
