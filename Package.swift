@@ -178,6 +178,10 @@ let package = Package(
             dependencies: ["GustControl", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GustIntegrationTests", dependencies: ["GustTesting", "GustClient"]),
         .testTarget(
-            name: "GustGatewayTests", dependencies: ["GustGateway", "GustHTTP", .product(name: "NIOCore", package: "swift-nio")]),
+            name: "GustGatewayTests",
+            dependencies: [
+                "GustGateway", "GustHTTP", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
     ]
 )
