@@ -108,44 +108,19 @@ extension SQLiteStore {
         // Leaner invocation rows, the table written once per invocation: the function's own output
         // instead of the whole log text (START/END/REPORT are rendered from the columns when read),
         // and one index instead of two (an index entry holds the rowid, so `function` alone serves
-        // "this function's latest first"). Ids stay AUTOINCREMENT: readers page by id
-        // (`gust logs --follow`), so an id must never be handed out twice, even after pruning
-        // emptied the table.
+        // "this function's latest first"). The table stays as it is otherwise, AUTOINCREMENT
+        // included: readers page by id (`gust logs --follow`), so an id is never handed out twice.
         migrator.registerMigration("v5-lean-invocations") { db in
             try db.execute(
                 sql: """
-                    CREATE TABLE invocations_v5 (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        request_id TEXT NOT NULL,
-                        function TEXT NOT NULL,
-                        version TEXT NOT NULL,
-                        source TEXT NOT NULL,
-                        mode TEXT NOT NULL,
-                        outcome TEXT NOT NULL,
-                        error_type TEXT,
-                        start_time REAL NOT NULL,
-                        init_ms REAL,
-                        duration_ms REAL NOT NULL,
-                        billed_ms INTEGER NOT NULL,
-                        memory_mb INTEGER NOT NULL,
-                        max_memory_mb INTEGER,
-                        instance_id TEXT,
-                        output TEXT NOT NULL
-                    );
+                    ALTER TABLE invocations RENAME COLUMN logs TO output;
                     -- Old rows held START line, output, END and REPORT lines: keep what lies between.
-                    INSERT INTO invocations_v5
-                        SELECT id, request_id, function, version, source, mode, outcome, error_type, start_time,
-                            init_ms, duration_ms, billed_ms, memory_mb, max_memory_mb, instance_id,
-                            CASE
-                                WHEN logs LIKE 'START RequestId: %'
-                                    AND instr(logs, 'END RequestId: ' || request_id || char(10)) > instr(logs, char(10))
-                                THEN substr(logs, instr(logs, char(10)) + 1,
-                                    instr(logs, 'END RequestId: ' || request_id || char(10)) - instr(logs, char(10)) - 1)
-                                ELSE logs
-                            END
-                        FROM invocations;
-                    DROP TABLE invocations;
-                    ALTER TABLE invocations_v5 RENAME TO invocations;
+                    UPDATE invocations SET output = substr(output, instr(output, char(10)) + 1,
+                            instr(output, 'END RequestId: ' || request_id || char(10)) - instr(output, char(10)) - 1)
+                        WHERE output LIKE 'START RequestId: %'
+                            AND instr(output, 'END RequestId: ' || request_id || char(10)) > instr(output, char(10));
+                    DROP INDEX invocations_by_time;
+                    DROP INDEX invocations_by_function;
                     CREATE INDEX invocations_by_function ON invocations (function);
                     """)
         }
