@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "GustProcess",
             dependencies: [
-                "GustCore", "GustRuntime",
+                "GustCore", "GustRuntime", "GustHTTPServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -58,6 +58,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "GustHTTPServer",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(
             name: "GustHTTP",
             dependencies: [
@@ -84,7 +87,7 @@ let package = Package(
         .target(
             name: "GustGateway",
             dependencies: [
-                "GustCore", "GustStore", "GustScheduler", "GustSigV4", "GustControl", "GustHTTP",
+                "GustCore", "GustStore", "GustScheduler", "GustSigV4", "GustControl", "GustHTTP", "GustHTTPServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -177,6 +180,12 @@ let package = Package(
             name: "GustControlTests",
             dependencies: ["GustControl", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GustIntegrationTests", dependencies: ["GustTesting", "GustClient"]),
+        .testTarget(
+            name: "GustHTTPServerTests",
+            dependencies: [
+                "GustHTTPServer", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "GustGatewayTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import GustHTTP
+import GustHTTPServer
 import Logging
 import NIOCore
 import NIOExtras
@@ -70,16 +71,9 @@ public struct HTTPTriggerServer: Service {
 }
 
 /// One connection: gathers a request (head and body, up to API Gateway's 6 MB), hands it to
-/// `HTTPTriggers`, and writes the answer.
-///
-/// Requests are answered one at a time, in order. NIO's `HTTPServerPipelineHandler` does that by
-/// holding back the channel's next read while a response is pending, which re-registers the
-/// socket with epoll twice per request on a kept-alive connection (a response here is always
-/// asynchronous) and cost about a sixth of a warm wasm route's CPU. Here reads go on while a
-/// request is in flight; a pipelined request that arrives meanwhile waits in `queued`, and only
-/// then are reads held back, so the queue holds at most what one read delivered. Malformed input
-/// gets its 400 in the same order (NIO's error handler would answer at once, ahead of responses
-/// still in flight), and the connection closes after it.
+/// `HTTPTriggers`, and writes the answer. Requests are answered one at a time, in order
+/// (`InOrderRequests`: reads go on while a request is in flight, and are held back only while
+/// pipelined requests wait); malformed input gets its 400 in turn, then the connection closes.
 final class HTTPTriggerHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     /// Responses go out encoded (`HTTPResponseEncoding`); reads are the only outbound operation
@@ -89,22 +83,10 @@ final class HTTPTriggerHandler: ChannelDuplexHandler {
 
     private let triggers: HTTPTriggers
     private let remoteIP: String
-    private var head: HTTPRequestHead?
-    private var body: ByteBuffer?
-    private var tooLarge = false
-    private var inFlight = false
-    private enum Queued {
-        case request(HTTPTriggerIncoming, keepAlive: Bool)
-        /// The decoder could not parse what followed; it parses nothing more on this connection.
-        case malformed
-    }
-    private var queued: [Queued] = []
-    private var readHeld = false
+    private var requests = InOrderRequests(maxBodyBytes: HTTPTriggers.maxBodyBytes)
     private var quiescing = false
-    /// A `Connection: close` response was written, or the channel went away: later requests on
-    /// this connection are not served.
-    private var closing = false
-    private var malformed = false
+    /// Guards `pump` against re-entry: an answer given at once is written from inside it.
+    private var pumping = false
 
     init(triggers: HTTPTriggers, remoteIP: String) {
         self.triggers = triggers
@@ -112,76 +94,45 @@ final class HTTPTriggerHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body = nil
-            tooLarge = false
-        case .body(var chunk):
-            guard !tooLarge else { return }
-            if (body?.readableBytes ?? 0) + chunk.readableBytes > HTTPTriggers.maxBodyBytes {
-                tooLarge = true
-                body = nil
-            } else if body == nil {
-                body = chunk
-            } else {
-                body!.writeBuffer(&chunk)
-            }
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let request = HTTPTriggerIncoming(
-                head: head, body: tooLarge ? nil : (body.map { Array(buffer: $0) } ?? []), remoteIP: remoteIP)
-            body = nil
-            guard !closing else { return }
-            enqueue(.request(request, keepAlive: head.isKeepAlive), context: context)
-        }
+        requests.receive(unwrapInboundIn(data))
+        pump(context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        closing = true
-        queued = []
+        requests.inactive()
         context.fireChannelInactive()
     }
 
     func read(context: ChannelHandlerContext) {
-        if queued.isEmpty {
-            context.read()
-        } else {
-            readHeld = true
-        }
+        if requests.shouldRead() { context.read() }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError {
-            guard !malformed else { return }
-            malformed = true
-            enqueue(.malformed, context: context)
-        } else if !malformed, !closing {
+        if requests.failed(error) {
             context.close(promise: nil)
-        }
-        // After a parse error the decoder reports every later read as an error too; the 400 is
-        // already queued behind the answers still owed, and closes the connection.
-    }
-
-    private func enqueue(_ item: Queued, context: ChannelHandlerContext) {
-        guard !closing else { return }
-        if inFlight || !queued.isEmpty {
-            queued.append(item)
         } else {
-            start(item, context: context)
+            pump(context)
         }
     }
 
-    private func start(_ item: Queued, context: ChannelHandlerContext) {
-        switch item {
-        case .request(let request, let keepAlive): start(request, keepAlive: keepAlive, context: context)
-        case .malformed: write(.message(400, "Bad Request"), keepAlive: false, isHead: false, context: context)
+    /// Starts queued requests in order; answers given at once (404, throttled, preflight) let the
+    /// loop go on, a function's answer resumes it from `write`.
+    private func pump(_ context: ChannelHandlerContext) {
+        guard !pumping else { return }
+        pumping = true
+        defer { pumping = false }
+        while let item = requests.next() {
+            switch item {
+            case .request(let head, let body):
+                start(HTTPTriggerIncoming(head: head, body: body, remoteIP: remoteIP), keepAlive: head.isKeepAlive, context: context)
+            case .malformed:
+                write(.message(400, "Bad Request"), keepAlive: false, isHead: false, context: context)
+            }
         }
+        if requests.takeResumedRead() { context.read() }
     }
 
     private func start(_ request: HTTPTriggerIncoming, keepAlive: Bool, context: ChannelHandlerContext) {
-        inFlight = true
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
         let isHead = request.method == "HEAD"
@@ -198,7 +149,6 @@ final class HTTPTriggerHandler: ChannelDuplexHandler {
     }
 
     private func write(_ response: HTTPTriggerResponse, keepAlive: Bool, isHead: Bool, context: ChannelHandlerContext) {
-        inFlight = false
         let close = !keepAlive || quiescing
         var response = response
         if !HTTPResponseEncoding.isSendable(response.headers) {
@@ -206,36 +156,22 @@ final class HTTPTriggerHandler: ChannelDuplexHandler {
         }
         var buffer = context.channel.allocator.buffer(capacity: 160 + response.body.count + response.headers.count * 48)
         HTTPResponseEncoding.write(response, close: close, isHead: isHead, date: HTTPDate.now(), into: &buffer)
+        requests.answered(close: close)
         if close {
             context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
-            closing = true
-            queued = []
         } else {
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
-            if !queued.isEmpty {
-                // In a later turn of the loop: answers given at once (404, throttled, preflight)
-                // would otherwise recurse through a long pipelined queue.
-                let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-                context.eventLoop.execute { bound.value.handler.startNext(context: bound.value.context) }
-            } else if readHeld {
-                readHeld = false
-                context.read()
-            }
+            pump(context)
         }
-    }
-
-    private func startNext(context: ChannelHandlerContext) {
-        guard !inFlight, !closing, !queued.isEmpty else { return }
-        start(queued.removeFirst(), context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             // Shutdown: an idle connection closes now, a busy one after its response.
             quiescing = true
-            if !inFlight, head == nil { context.close(promise: nil) }
+            if requests.isIdle { context.close(promise: nil) }
             return
         }
         context.fireUserInboundEventTriggered(event)

@@ -1,4 +1,5 @@
 import GustCore
+import GustHTTPServer
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -40,13 +41,10 @@ final class RuntimeAPIListener: Sendable {
     }
 }
 
-/// Routes one connection's requests to the instance, answering them in order.
-///
-/// `invocation/next` is answered when an event arrives, so with NIO's `HTTPServerPipelineHandler`
-/// every invocation re-registered the socket with epoll twice (reads held back while the answer
-/// was pending). Here reads go on; a request that arrives while `next` waits (runtime clients do
-/// not pipeline, so this is rare) is queued, and only then are reads held back. Malformed input
-/// is answered 400 in its turn, and nothing after a `Connection: close` answer is served.
+/// Routes one connection's requests to the instance, answering them in order (`InOrderRequests`:
+/// `invocation/next` is answered when an event arrives, and reads go on meanwhile instead of
+/// re-registering the socket with epoll for every invocation). Malformed input is answered 400
+/// in its turn, and nothing after a `Connection: close` answer is served.
 final class RuntimeAPIHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -57,89 +55,51 @@ final class RuntimeAPIHandler: ChannelDuplexHandler {
     static let prefix = "/2018-06-01/runtime/"
 
     private let instance: ProcessInstance
-    private var head: HTTPRequestHead?
-    private var body: ByteBuffer?
-    private var tooLarge = false
-    /// An `invocation/next` is waiting for its event.
-    private var waiting = false
-    private enum Queued {
-        case request(HTTPRequestHead, body: [UInt8], tooLarge: Bool)
-        /// The decoder could not parse what followed; it parses nothing more here.
-        case malformed
-    }
-    private var queued: [Queued] = []
-    private var readHeld = false
-    private var draining = false
-    private var closing = false
-    private var malformed = false
+    private var requests = InOrderRequests(maxBodyBytes: RuntimeAPIHandler.maxBodyBytes)
+    /// Guards `pump` against re-entry: most answers are written from inside it.
+    private var pumping = false
 
     init(instance: ProcessInstance) {
         self.instance = instance
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body = nil
-            tooLarge = false
-        case .body(var chunk):
-            if (body?.readableBytes ?? 0) + chunk.readableBytes > Self.maxBodyBytes {
-                tooLarge = true
-            } else if body == nil {
-                body = chunk
-            } else {
-                body!.writeBuffer(&chunk)
-            }
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let request = Queued.request(head, body: body.map { Array(buffer: $0) } ?? [], tooLarge: tooLarge)
-            body = nil
-            guard !closing else { return }
-            queued.append(request)
-            drain(context)
-        }
+        requests.receive(unwrapInboundIn(data))
+        pump(context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        requests.inactive()
+        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError {
-            guard !malformed, !closing else { return }
-            malformed = true
-            queued.append(.malformed)
-            drain(context)
-        } else if !malformed, !closing {
+        if requests.failed(error) {
             context.close(promise: nil)
+        } else {
+            pump(context)
         }
-        // After a parse error the decoder reports every later read as an error too.
     }
 
     func read(context: ChannelHandlerContext) {
-        if queued.isEmpty {
-            context.read()
-        } else {
-            readHeld = true
-        }
+        if requests.shouldRead() { context.read() }
     }
 
-    /// Routes queued requests in order until one has to wait for an event.
-    private func drain(_ context: ChannelHandlerContext) {
-        guard !draining else { return }
-        draining = true
-        defer { draining = false }
-        while !waiting, !closing, !queued.isEmpty {
-            switch queued.removeFirst() {
-            case .request(let head, let body, let tooLarge):
-                route(context: context, head: head, body: body, tooLarge: tooLarge)
+    /// Routes queued requests in order until one has to wait (an `invocation/next` before its
+    /// event); its answer resumes the loop from `write`.
+    private func pump(_ context: ChannelHandlerContext) {
+        guard !pumping else { return }
+        pumping = true
+        defer { pumping = false }
+        while let item = requests.next() {
+            switch item {
+            case .request(let head, let body):
+                route(context: context, head: head, body: body ?? [], tooLarge: body == nil)
             case .malformed:
                 respond(context, .badRequest, error: "InvalidRequest", "Malformed HTTP request", keepAlive: false)
             }
         }
-        if closing { queued = [] }
-        if queued.isEmpty, readHeld {
-            readHeld = false
-            context.read()
-        }
+        if requests.takeResumedRead() { context.read() }
     }
 
     private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8], tooLarge: Bool) {
@@ -151,19 +111,15 @@ final class RuntimeAPIHandler: ChannelDuplexHandler {
         let route = path.dropFirst(Self.prefix.count)
         let errorType = head.headers.first(name: "Lambda-Runtime-Function-Error-Type")
         if head.method == .GET, route == "invocation/next" {
-            waiting = true
             let promise = context.eventLoop.makePromise(of: RuntimeEvent?.self)
             instance.next(promise)
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
             promise.futureResult.whenSuccess { event in
                 let (handler, context) = bound.value
-                handler.waiting = false
                 guard let event else {
-                    handler.queued = []
                     return handler.respond(context, .gone, error: "InstanceStopped", "The instance is stopping", keepAlive: false)
                 }
                 handler.deliver(context, event, keepAlive: keepAlive)
-                handler.drain(context)
             }
             return
         }
@@ -223,14 +179,13 @@ final class RuntimeAPIHandler: ChannelDuplexHandler {
     private func write(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, keepAlive: Bool) {
         var headers = headers
         headers.add(name: "Content-Length", value: String(body.readableBytes))
-        if !keepAlive {
-            headers.add(name: "Connection", value: "close")
-            closing = true
-        }
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        requests.answered(close: !keepAlive)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            pump(context)
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
                 channel.close(promise: nil)

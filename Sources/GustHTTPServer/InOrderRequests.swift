@@ -1,0 +1,112 @@
+// Hand-written: NIO's `HTTPServerPipelineHandler` keeps pipelined requests in order by holding
+// back the socket's next read while a response is pending. Gust's listeners answer most requests
+// later (a function's result, a Runtime API `next`), so that re-registered every kept-alive
+// socket with epoll twice per request. This keeps the order and holds reads back only while a
+// request actually waits. (NIO's `NIOHTTPServerRequestAggregator` would gather bodies, but it
+// answers an oversized one itself with an empty 413 and closes; both listeners need their own.)
+import NIOCore
+import NIOHTTP1
+
+/// One connection's requests, gathered from their parts and handed out one at a time, in the
+/// order they arrived. A pure state machine: the channel handler feeds it parts and errors, takes
+/// the next request when it may start one, and reports each answer.
+public struct InOrderRequests {
+    public enum Item {
+        /// `body` is nil when it exceeded `maxBodyBytes`.
+        case request(HTTPRequestHead, body: [UInt8]?)
+        /// The decoder could not parse what followed: answer 400 and close.
+        case malformed
+    }
+
+    let maxBodyBytes: Int
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var tooLarge = false
+    private var queue: [Item] = []
+    private var sawMalformed = false
+    /// An item was handed out and not answered yet.
+    public private(set) var busy = false
+    /// Nothing in flight, queued or partly received.
+    public var isIdle: Bool { !busy && head == nil && queue.isEmpty }
+    /// The connection ends after the answer being written (or already went away).
+    public private(set) var closing = false
+    private var readHeld = false
+
+    public init(maxBodyBytes: Int) {
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// Feeds one decoded part of a request.
+    public mutating func receive(_ part: HTTPServerRequestPart) {
+        switch part {
+        case .head(let head):
+            self.head = head
+            body = nil
+            tooLarge = false
+        case .body(var chunk):
+            guard !tooLarge else { return }
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > maxBodyBytes {
+                tooLarge = true
+                body = nil
+            } else if body == nil {
+                body = chunk
+            } else {
+                body!.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let bytes = tooLarge ? nil : (body.map { Array(buffer: $0) } ?? [])
+            body = nil
+            if !closing { queue.append(.request(head, body: bytes)) }
+        }
+    }
+
+    /// An error from the pipeline. A parse error queues its 400 behind the answers still owed
+    /// (the decoder then reports every later read as an error too: ignored). Returns true when
+    /// the connection should close now: any other error, unless a 400 is already on its way.
+    public mutating func failed(_ error: any Error) -> Bool {
+        if error is HTTPParserError {
+            if !sawMalformed, !closing { queue.append(.malformed) }
+            sawMalformed = true
+            return false
+        }
+        return !sawMalformed && !closing
+    }
+
+    /// The next item to answer, when none is in flight.
+    public mutating func next() -> Item? {
+        guard !busy, !closing, !queue.isEmpty else { return nil }
+        busy = true
+        return queue.removeFirst()
+    }
+
+    /// The answer to the item in flight was written; `close` when the connection ends with it.
+    public mutating func answered(close: Bool) {
+        busy = false
+        if close {
+            closing = true
+            queue = []
+        }
+    }
+
+    /// The channel went away.
+    public mutating func inactive() {
+        closing = true
+        queue = []
+    }
+
+    /// An outbound read: true to pass it on now, false to hold it while requests wait.
+    public mutating func shouldRead() -> Bool {
+        if queue.isEmpty { return true }
+        readHeld = true
+        return false
+    }
+
+    /// True once, when a read held back may go on (the queue has drained).
+    public mutating func takeResumedRead() -> Bool {
+        guard readHeld, queue.isEmpty else { return false }
+        readHeld = false
+        return true
+    }
+}
