@@ -19,11 +19,7 @@ extension LambdaAPI {
                 mode: .sync, source: "api",
                 clientContext: try Self.clientContext(request),
                 wantsLogTail: request.headers[HTTPField.Name("X-Amz-Log-Type")!] == "Tail")
-            // The callback form: a warm in-process instance answers without the scheduler's task
-            // path (fewer task switches, each a possible thread wake-up).
-            let response = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<InvocationResponse, any Error>) in
-                invoker.invoke(invocation) { continuation.resume(with: $0.mapError { $0 as any Error }) }
-            }
+            let response = try await invoker.invoke(invocation)
             var headers: HTTPFields = [.contentType: "application/json"]
             headers[HTTPField.Name("X-Amz-Executed-Version")!] = response.executedVersion
             headers[HTTPField.Name("x-amzn-RequestId")!] = response.requestID
