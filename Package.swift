@@ -89,6 +89,8 @@ let package = Package(
             dependencies: [
                 "GustCore", "GustStore", "GustScheduler", "GustSigV4", "GustControl", "GustHTTP", "GustHTTPServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -189,8 +191,12 @@ let package = Package(
         .testTarget(
             name: "GustGatewayTests",
             dependencies: [
-                "GustGateway", "GustHTTP", .product(name: "NIOCore", package: "swift-nio"),
+                "GustGateway", "GustHTTP", "GustCore", "GustScheduler", "GustSigV4",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
     ]
 )

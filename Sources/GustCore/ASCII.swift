@@ -12,12 +12,15 @@ public enum ASCII {
         return true
     }
 
-    /// `bytes` as a string, ASCII letters lowered.
+    /// `bytes` as a string, ASCII letters lowered. Inlinable, as is `trimmingSpaces`: called
+    /// across modules unspecialized, each byte went through a witness table.
+    @inlinable
     public static func lowercased(_ bytes: some Sequence<UInt8>) -> String {
         String(decoding: bytes.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// `bytes` without leading and trailing spaces and tabs.
+    @inlinable
     public static func trimmingSpaces<C: BidirectionalCollection<UInt8>>(_ bytes: C) -> C.SubSequence {
         let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
         guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) })

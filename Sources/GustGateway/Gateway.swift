@@ -36,9 +36,8 @@ public struct Gateway: Sendable {
 
     public static let maxRequestBytes = 80 * 1024 * 1024
 
-    public static func router(_ deps: Dependencies) -> Router<GustRequestContext> {
-        let router = Router(context: GustRequestContext.self)
-        router.add(middleware: LoopAffinityMiddleware())
+    public static func router(_ deps: Dependencies) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(
             middleware: SigV4Middleware(verifier: deps.verifier, maxBodyBytes: maxRequestBytes, publicPaths: ["/gust/v1/health"]))

@@ -14,11 +14,17 @@ extension GustError: HTTPResponseError {
     }
 
     static func wireResponse(code: String, message: String, status: HTTPResponse.Status) -> Response {
+        let (headers, body) = wire(code: code, message: message, status: status)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The headers and body of an error answer, for writers without a Hummingbird `Response`.
+    static func wire(code: String, message: String, status: HTTPResponse.Status) -> (HTTPFields, [UInt8]) {
         let body: [String: Any] = ["__type": code, "Type": status.code >= 500 ? "Service" : "User", "message": message]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[HTTPField.Name("x-amzn-ErrorType")!] = code
         headers[HTTPField.Name("x-amzn-RequestId")!] = RequestID.make()
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return (headers, Array(data))
     }
 }

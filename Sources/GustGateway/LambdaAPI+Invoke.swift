@@ -13,21 +13,13 @@ extension LambdaAPI {
         switch type {
         case "RequestResponse":
             let payload = try await LambdaWire.bytes(request, limit: Self.syncPayloadLimit)
-            try Self.checkJSON(payload)
-            let invocation = InvocationRequest(
-                functionName: name, qualifier: qualifier, payload: payload.isEmpty ? Array("{}".utf8) : payload,
-                mode: .sync, source: "api",
-                clientContext: try Self.clientContext(request),
-                wantsLogTail: request.headers[HTTPField.Name("X-Amz-Log-Type")!] == "Tail")
-            let response = try await invoker.invoke(invocation)
-            var headers: HTTPFields = [.contentType: "application/json"]
-            headers[HTTPField.Name("X-Amz-Executed-Version")!] = response.executedVersion
-            headers[HTTPField.Name("x-amzn-RequestId")!] = response.requestID
-            if let error = response.functionError { headers[HTTPField.Name("X-Amz-Function-Error")!] = error }
-            if invocation.wantsLogTail {
-                headers[HTTPField.Name("X-Amz-Log-Result")!] = Data(Self.tail(response.logs)).base64EncodedString()
+            let invocation = try Self.syncInvocation(name: name, qualifier: qualifier, payload: payload) {
+                request.headers[HTTPField.Name($0)!]
             }
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: response.payload)))
+            let response = try await invoker.invoke(invocation)
+            return Response(
+                status: .ok, headers: Self.syncResponseHeaders(response, logTail: invocation.wantsLogTail),
+                body: .init(byteBuffer: ByteBuffer(bytes: response.payload)))
         case "Event":
             let payload = try await LambdaWire.bytes(request, limit: Self.asyncPayloadLimit)
             try Self.checkJSON(payload)
@@ -49,10 +41,33 @@ extension LambdaAPI {
         }
     }
 
+    /// A `RequestResponse` invocation from its parts; this route and `InvokeFastPath` share it.
+    static func syncInvocation(
+        name: String, qualifier: String?, payload: [UInt8], header: (String) -> String?
+    ) throws(GustError) -> InvocationRequest {
+        try checkJSON(payload)
+        return InvocationRequest(
+            functionName: name, qualifier: qualifier, payload: payload.isEmpty ? Array("{}".utf8) : payload,
+            mode: .sync, source: "api", clientContext: try clientContext(header("X-Amz-Client-Context")),
+            wantsLogTail: header("X-Amz-Log-Type") == "Tail")
+    }
+
+    /// The headers of a `RequestResponse` answer (status 200, the function's payload as body).
+    static func syncResponseHeaders(_ response: InvocationResponse, logTail: Bool) -> HTTPFields {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[HTTPField.Name("X-Amz-Executed-Version")!] = response.executedVersion
+        headers[HTTPField.Name("x-amzn-RequestId")!] = response.requestID
+        if let error = response.functionError { headers[HTTPField.Name("X-Amz-Function-Error")!] = error }
+        if logTail {
+            headers[HTTPField.Name("X-Amz-Log-Result")!] = Data(Self.tail(response.logs)).base64EncodedString()
+        }
+        return headers
+    }
+
     /// `X-Amz-Client-Context` arrives base64-encoded (as boto3 and awscli send it); runtimes get
     /// the decoded JSON, as in Lambda.
-    static func clientContext(_ request: Request) throws(GustError) -> String? {
-        guard let encoded = request.headers[HTTPField.Name("X-Amz-Client-Context")!] else { return nil }
+    static func clientContext(_ encoded: String?) throws(GustError) -> String? {
+        guard let encoded else { return nil }
         guard encoded.utf8.count <= 3583, let data = Data(base64Encoded: encoded),
             (try? JSONSerialization.jsonObject(with: data)) != nil
         else {

@@ -49,9 +49,13 @@ enum LambdaWire {
 
     /// The function and qualifier a Lambda path names (`name`, `name:qualifier`, `?Qualifier=`).
     static func target(_ request: Request, _ context: some RequestContext) throws(GustError) -> (String, String?) {
-        let raw = context.parameters.get("name").flatMap { $0.removingPercentEncoding } ?? ""
-        let (name, pathQualifier) = try FunctionName.parse(raw)
-        let queryQualifier = request.uri.queryParameters.get("Qualifier")
+        try target(
+            rawName: context.parameters.get("name") ?? "", queryQualifier: request.uri.queryParameters.get("Qualifier"))
+    }
+
+    /// The same from the raw (percent-encoded) path segment and the decoded `Qualifier` parameter.
+    static func target(rawName: String, queryQualifier: String?) throws(GustError) -> (String, String?) {
+        let (name, pathQualifier) = try FunctionName.parse(rawName.removingPercentEncoding ?? "")
         if let pathQualifier, let queryQualifier, pathQualifier != queryQualifier {
             throw .invalid("The derived qualifier from the function name does not match the specified qualifier.")
         }

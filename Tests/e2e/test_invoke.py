@@ -152,3 +152,60 @@ def test_provided_function(create_function, unique, invoke):
     assert result == {"sh": {"k": "v"}}
     assert "sh-marker" in tail_log(response)
     assert invoke(name, {"k": 2})[1] == {"sh": {"k": 2}}
+
+
+def test_pipelined_invokes_and_api_calls_are_answered_in_order(create_function, unique, endpoint):
+    """Invokes (answered ahead of the router) and other API calls (answered by it) sent back to
+    back on one connection come back in order, bad requests included."""
+    import socket
+    from urllib.parse import urlparse
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from conftest import ACCESS_KEY, REGION, SECRET_KEY
+
+    name = unique("invoke-pipelined")
+    create_function(name, {"app.py": APP})
+    url = urlparse(endpoint)
+
+    def raw(method, path, body=b"", headers=None, sign=True):
+        request = AWSRequest(method=method, url=endpoint + path, data=body, headers=dict(headers or {}))
+        if sign:
+            SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "lambda", REGION).add_auth(request)
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {url.netloc}", f"Content-Length: {len(body)}"]
+        lines += [f"{k}: {v}" for k, v in request.headers.items() if k.lower() not in ("host", "content-length")]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+    invocations = f"/2015-03-31/functions/{name}/invocations"
+    batch = b"".join([
+        raw("POST", invocations, json.dumps({"marker": 1}).encode()),
+        raw("GET", f"/2015-03-31/functions/{name}/configuration"),
+        raw("POST", invocations, json.dumps({"marker": 2}).encode()),
+        raw("POST", invocations, b"{}", sign=False),
+        raw("POST", invocations, b"not json"),
+        raw("POST", invocations, json.dumps({"marker": 3}).encode()),
+    ])
+    with socket.create_connection((url.hostname, url.port), timeout=30) as conn:
+        conn.sendall(batch)
+        data = b""
+        answers = []
+        while len(answers) < 6:
+            chunk = conn.recv(65536)
+            assert chunk, "connection closed after %d answers" % len(answers)
+            data += chunk
+            while b"\r\n\r\n" in data:
+                head, _, rest = data.partition(b"\r\n\r\n")
+                lines = head.decode().split("\r\n")
+                headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+                length = int(headers["content-length"])
+                if len(rest) < length:
+                    break
+                answers.append((int(lines[0].split()[1]), headers, rest[:length]))
+                data = rest[length:]
+    assert [status for status, _, _ in answers] == [200, 200, 200, 403, 400, 200]
+    assert [json.loads(answers[i][2])["echo"]["marker"] for i in (0, 2, 5)] == [1, 2, 3]
+    assert json.loads(answers[1][2])["FunctionName"] == name
+    assert answers[3][1]["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+    assert answers[4][1]["x-amzn-errortype"] == "InvalidRequestContentException"

@@ -1,0 +1,55 @@
+import GustScheduler
+import GustSigV4
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+extension Gateway {
+    /// Hummingbird's HTTP/1.1 server, with each connection's handling pinned to the connection's
+    /// event loop (see `LoopAffineChannel`) and synchronous invokes answered ahead of the router
+    /// (`InvokeFastPath`).
+    public static func httpServer(invoker: any Invoker, verifier: SigV4Verifier) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            LoopAffineChannel(
+                inner: HTTP1Channel(
+                    responder: responder,
+                    configuration: .init(additionalChannelHandlers: [InvokeFastPath(invoker: invoker, verifier: verifier)])))
+        }
+    }
+}
+
+/// Runs a connection's whole handling task with the connection's event loop as its task
+/// executor. Hummingbird starts that task on the global executor (here NIO's loops, round
+/// robin), so without a preference reading the request, every resumption in the handler and
+/// writing the response each hop between the two loops: thread wake-ups that were most of the
+/// API port's latency for one client.
+struct LoopAffineChannel<Inner: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Inner.Value
+    let inner: Inner
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        inner.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await withTaskExecutorPreference(EventLoopTaskExecutor(value.channel.eventLoop)) {
+            await inner.handle(value: value, logger: logger)
+        }
+    }
+}
+
+/// A `TaskExecutor` that runs jobs on one event loop (NIO has a serial executor for a loop, not a
+/// task executor).
+final class EventLoopTaskExecutor: TaskExecutor {
+    let loop: any EventLoop
+
+    init(_ loop: any EventLoop) {
+        self.loop = loop
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
