@@ -15,7 +15,10 @@ final class ProcessInstance: FunctionInstance, Sendable {
     let spec: InstanceSpec
     let configuration: ProcessRuntime.Configuration
     let logger: Logger
+    /// Where the Runtime API connection lives: the loop of the request that started the instance,
+    /// when it came from one (`LoopThreads`).
     private let eventLoop: any EventLoop
+    let thread: UInt?
     private let state = Mutex(State())
     private let startedAt = ContinuousClock.now
 
@@ -42,14 +45,15 @@ final class ProcessInstance: FunctionInstance, Sendable {
         var timer: Scheduled<Void>?
     }
 
-    init(spec: InstanceSpec, configuration: ProcessRuntime.Configuration, logger: Logger) {
+    init(spec: InstanceSpec, configuration: ProcessRuntime.Configuration, eventLoop: any EventLoop, thread: UInt?, logger: Logger) {
         self.id = spec.instanceID
         self.spec = spec
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "instance"] = "\(spec.instanceID)"
         self.logger = logger
-        self.eventLoop = MultiThreadedEventLoopGroup.singleton.next()
+        self.eventLoop = eventLoop
+        self.thread = thread
     }
 
     // MARK: Start and stop

@@ -69,7 +69,9 @@ public struct ProcessRuntime: FunctionRuntime {
         case .wasm:
             throw .internalError("wasm functions do not run as processes")
         }
-        let instance = ProcessInstance(spec: spec, configuration: configuration, logger: logger)
+        let home = await LoopThreads.loop(near: spec.thread)
+        let instance = ProcessInstance(
+            spec: spec, configuration: configuration, eventLoop: home.loop, thread: home.thread, logger: logger)
         try await instance.launch(command: command, taskRoot: taskRoot, family: family)
         return instance
     }

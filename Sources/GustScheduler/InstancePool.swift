@@ -55,11 +55,13 @@ final class InstancePool: Sendable {
 
     /// Runs one invocation on an instance of this pool. Throws `Retired` when the caller must
     /// resolve the function again, `GustError` when throttled or the instance cannot start.
-    func execute(_ invocation: InvocationContext) async throws -> Execution {
+    /// `thread` is the caller's (`ThreadAffinity`): an idle instance there is taken first, and a
+    /// new instance is asked to live there.
+    func execute(_ invocation: InvocationContext, near thread: UInt?) async throws -> Execution {
         // An instance that died while idle is only found out when it refuses the invocation;
         // then the invocation runs on a fresh one instead.
         for _ in 0..<2 {
-            let instance = try await acquire()
+            let instance = try await acquire(near: thread)
             let result = await instance.invoke(invocation)
             if result.notStarted {
                 release(instance.id, survives: false)
@@ -75,9 +77,11 @@ final class InstancePool: Sendable {
     /// reports through `completion` without a task. Returns false, having done nothing, when the
     /// caller must take `execute` instead (no idle instance, a retired pool). `completion` gets
     /// nil when the instance turned out dead; the caller then runs `execute`.
-    func executeIfWarm(_ invocation: InvocationContext, completion: @escaping @Sendable (Execution?) -> Void) -> Bool {
+    func executeIfWarm(
+        _ invocation: InvocationContext, near thread: UInt?, completion: @escaping @Sendable (Execution?) -> Void
+    ) -> Bool {
         let instance = state.withLock { state -> (any FunctionInstance)? in
-            guard !state.retired, let id = state.machine.acquireIdle() else { return nil }
+            guard !state.retired, let id = state.machine.acquireIdle(near: thread) else { return nil }
             guard let instance = state.instances[id] else {
                 // Cannot happen (the table and the machine change together); undo and go slow.
                 _ = state.machine.release(instanceID: id, survives: false, now: Date())
@@ -107,12 +111,12 @@ final class InstancePool: Sendable {
         case vanished(String)
     }
 
-    private func acquire() async throws -> any FunctionInstance {
+    private func acquire(near thread: UInt?) async throws -> any FunctionInstance {
         let decision = state.withLock { state -> Decision in
             guard !state.retired else { return .retired }
             state.nextWaiter += 1
             let waiter = state.nextWaiter
-            switch state.machine.acquire(waiter: waiter) {
+            switch state.machine.acquire(waiter: waiter, near: thread) {
             case .proceed(.use(let id)):
                 guard let instance = state.instances[id] else { return .vanished(id) }
                 return .ready(instance)
@@ -128,7 +132,7 @@ final class InstancePool: Sendable {
         case .ready(let instance):
             return instance
         case .start(let id):
-            return try await start(id)
+            return try await start(id, near: thread)
         case .throttled:
             throw GustError(.tooManyRequests, "Rate Exceeded.")
         case .retired:
@@ -148,7 +152,7 @@ final class InstancePool: Sendable {
             switch admission {
             case .throttled: throw GustError(.tooManyRequests, "Rate Exceeded.")
             case .retired: throw Retired()
-            case .granted(.start(let id)): return try await start(id)
+            case .granted(.start(let id)): return try await start(id, near: thread)
             case .granted(.use(let id)):
                 guard let instance = state.withLock({ $0.instances[id] }) else {
                     release(id, survives: false)
@@ -159,17 +163,18 @@ final class InstancePool: Sendable {
         }
     }
 
-    private func start(_ id: String) async throws -> any FunctionInstance {
+    private func start(_ id: String, near thread: UInt?) async throws -> any FunctionInstance {
         let instance: any FunctionInstance
         do {
-            instance = try await runtime.start(InstanceSpec(instanceID: id, function: function, codeDirectory: codeDirectory))
+            instance = try await runtime.start(
+                InstanceSpec(instanceID: id, function: function, codeDirectory: codeDirectory, thread: thread))
         } catch {
             release(id, survives: false)
             throw error
         }
         state.withLock { state in
             state.instances[id] = instance
-            state.machine.started(instanceID: id)
+            state.machine.started(instanceID: id, thread: instance.thread)
         }
         return instance
     }

@@ -1,4 +1,5 @@
 import GustCore
+import GustRuntime
 
 /// The one door into the scheduler for the gateway and every trigger.
 public protocol Invoker: Sendable {
@@ -13,13 +14,17 @@ extension Invoker {
         invokeInTask(request, completion: completion)
     }
 
-    /// The `async` invoke, in a task, reporting through `completion`.
+    /// The `async` invoke, in a task, reporting through `completion`. The task runs on whichever
+    /// thread the executor picks; it remembers the caller's (`ThreadAffinity.caller`).
     func invokeInTask(_ request: InvocationRequest, completion: @escaping @Sendable (Result<InvocationResponse, GustError>) -> Void) {
+        let caller = ThreadAffinity.caller ?? ThreadAffinity.current
         Task {
-            do throws(GustError) {
-                completion(.success(try await invoke(request)))
-            } catch {
-                completion(.failure(error))
+            await ThreadAffinity.$caller.withValue(caller) {
+                do throws(GustError) {
+                    completion(.success(try await invoke(request)))
+                } catch {
+                    completion(.failure(error))
+                }
             }
         }
     }

@@ -27,6 +27,8 @@ public struct PoolStateMachine: Sendable {
     public private(set) var waiters: [Int] = []
     /// Idle instances, the most recently idle last: taking one is O(1) on the warm path.
     private var idleOrder: [String] = []
+    /// The thread each started instance lives on, when it has one (`ThreadAffinity`).
+    private var threads: [String: UInt] = [:]
     public var maxInstances: Int
     public var maxWaiters: Int
     private var nextInstanceNumber = 0
@@ -39,9 +41,10 @@ public struct PoolStateMachine: Sendable {
     }
 
     /// A request arrives. The most recently idle instance is reused first, so that the rest can
-    /// age out and the pool shrinks back after a burst.
-    public mutating func acquire(waiter: Int) -> AcquireAction {
-        if let id = acquireIdle() {
+    /// age out and the pool shrinks back after a burst; among idle instances, one on the caller's
+    /// `thread` comes first.
+    public mutating func acquire(waiter: Int, near thread: UInt? = nil) -> AcquireAction {
+        if let id = acquireIdle(near: thread) {
             return .proceed(.use(instanceID: id))
         }
         if waiters.isEmpty, instances.count < maxInstances {
@@ -54,8 +57,14 @@ public struct PoolStateMachine: Sendable {
 
     /// Takes the most recently idle instance, when one is free and nobody waits; never starts
     /// an instance or queues (the warm path tries this first).
-    public mutating func acquireIdle() -> String? {
-        guard waiters.isEmpty, let id = idleOrder.popLast() else { return nil }
+    public mutating func acquireIdle(near thread: UInt? = nil) -> String? {
+        guard waiters.isEmpty, var index = idleOrder.indices.last else { return nil }
+        if let thread, threads[idleOrder[index]] != thread,
+            let nearer = idleOrder.lastIndex(where: { threads[$0] == thread })
+        {
+            index = nearer
+        }
+        let id = idleOrder.remove(at: index)
         instances[id] = .busy
         return id
     }
@@ -67,8 +76,10 @@ public struct PoolStateMachine: Sendable {
         return true
     }
 
-    public mutating func started(instanceID: String) {
-        if instances[instanceID] == .starting { instances[instanceID] = .busy }
+    public mutating func started(instanceID: String, thread: UInt? = nil) {
+        guard instances[instanceID] == .starting else { return }
+        instances[instanceID] = .busy
+        threads[instanceID] = thread
     }
 
     /// Waiters to resume: with a grant, or `nil` when they are throttled.
@@ -88,6 +99,7 @@ public struct PoolStateMachine: Sendable {
             return []
         }
         instances[instanceID] = nil
+        threads[instanceID] = nil
         return reconcileWaiters()
     }
 
@@ -99,6 +111,7 @@ public struct PoolStateMachine: Sendable {
         let idle = instances.filter { $0.value.isIdle }.map(\.key).sorted()
         for id in idle where instances.count > maxInstances {
             instances[id] = nil
+            threads[id] = nil
             stop.append(id)
         }
         idleOrder.removeAll { instances[$0] == nil }
@@ -131,7 +144,10 @@ public struct PoolStateMachine: Sendable {
                 expired.append(id)
             }
         }
-        for id in expired { instances[id] = nil }
+        for id in expired {
+            instances[id] = nil
+            threads[id] = nil
+        }
         if !expired.isEmpty { idleOrder.removeAll { instances[$0] == nil } }
         return expired.sorted()
     }

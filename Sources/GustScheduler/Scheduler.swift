@@ -38,6 +38,7 @@ public actor Scheduler: Invoker {
     public nonisolated func invoke(_ request: InvocationRequest) async throws(GustError) -> InvocationResponse {
         let started = Date()
         let clock = ContinuousClock.now
+        let thread = ThreadAffinity.caller ?? ThreadAffinity.current
         var attempt = 0
         while true {
             attempt += 1
@@ -56,7 +57,7 @@ public actor Scheduler: Invoker {
                 invokedFunctionARN: target.arn, clientContext: request.clientContext)
             let execution: InstancePool.Execution
             do {
-                execution = try await pool.execute(context)
+                execution = try await pool.execute(context, near: thread)
             } catch is InstancePool.Retired where attempt < 5 {
                 // Never retry a retired pool from the fast-path table.
                 resolved.withLock { entries in
@@ -87,7 +88,7 @@ public actor Scheduler: Invoker {
                 deadline: started.addingTimeInterval(Double(target.function.timeoutSeconds)),
                 timeoutSeconds: target.function.timeoutSeconds,
                 invokedFunctionARN: target.arn, clientContext: request.clientContext)
-            let warm = pool.executeIfWarm(context) { [self] execution in
+            let warm = pool.executeIfWarm(context, near: ThreadAffinity.current) { [self] execution in
                 if let execution {
                     completion(.success(respond(request, target.function, execution, started: started, clock: clock)))
                 } else {

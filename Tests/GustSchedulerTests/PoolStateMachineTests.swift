@@ -18,6 +18,27 @@ import Testing
         #expect(pool.acquire(waiter: 2) == .proceed(.use(instanceID: "f-1")))
     }
 
+    @Test func anIdleInstanceOnTheCallersThreadComesFirst() {
+        var pool = PoolStateMachine(maxInstances: 3, maxWaiters: 4, idPrefix: "f")
+        #expect(pool.acquire(waiter: 1, near: 7) == .proceed(.start(instanceID: "f-1")))
+        #expect(pool.acquire(waiter: 2, near: 8) == .proceed(.start(instanceID: "f-2")))
+        pool.started(instanceID: "f-1", thread: 7)
+        pool.started(instanceID: "f-2", thread: 8)
+        _ = pool.release(instanceID: "f-1", survives: true, now: t0)
+        _ = pool.release(instanceID: "f-2", survives: true, now: t0)
+        // f-2 is the most recently idle, but f-1 lives on the caller's thread.
+        #expect(pool.acquireIdle(near: 7) == "f-1")
+        _ = pool.release(instanceID: "f-1", survives: true, now: t0)
+        // No instance on the caller's thread (or no thread): the most recently idle.
+        #expect(pool.acquireIdle(near: 9) == "f-1")
+        #expect(pool.acquireIdle(near: nil) == "f-2")
+        #expect(pool.acquireIdle(near: 7) == nil)
+        // A dead instance's thread is forgotten with it.
+        _ = pool.release(instanceID: "f-1", survives: false, now: t0)
+        _ = pool.release(instanceID: "f-2", survives: true, now: t0)
+        #expect(pool.acquire(waiter: 3, near: 7) == .proceed(.use(instanceID: "f-2")))
+    }
+
     @Test func requestsOverTheCapWaitThenAreThrottled() {
         var pool = PoolStateMachine(maxInstances: 2, maxWaiters: 1)
         guard case .proceed(.start(let a)) = pool.acquire(waiter: 1), case .proceed(.start(let b)) = pool.acquire(waiter: 2) else {
