@@ -1,13 +1,10 @@
-// Hand-written: NIO's `HTTPResponseEncoder` (with its header validator) is the library piece, but
-// through it a response is three writes down the pipeline (head, body, end), each boxed and passed
-// handler to handler; here it is one buffer and one write. On a warm wasm route that path was the
-// largest single cost after reading the socket.
 import GustCore
 import GustHTTP
+import GustHTTPServer
 import NIOCore
 import NIOHTTP1
 
-/// Serialises an HTTP/1.1 response for the trigger listener.
+/// Serialises an HTTP/1.1 response for the trigger listener, in one buffer (`HTTPResponseWriter`).
 enum HTTPResponseEncoding {
     /// Whether every header can go on the wire: names are RFC 9110 tokens, values hold no CR, LF or
     /// NUL. A function's response that fails this is not sent (API Gateway answers 502).
@@ -25,28 +22,12 @@ enum HTTPResponseEncoding {
         _ response: HTTPTriggerResponse, close: Bool, isHead: Bool, date: String, into buffer: inout ByteBuffer
     ) {
         let status = response.status
-        buffer.writeStaticString("HTTP/1.1 ")
-        buffer.writeString(String(status))
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
-        buffer.writeStaticString("\r\n")
+        HTTPResponseWriter.writeStatusLine(status, into: &buffer)
         for field in response.headers where !isFramingHeader(field.name) {
-            buffer.writeString(field.name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(field.value)
-            buffer.writeStaticString("\r\n")
+            HTTPResponseWriter.writeField(field.name, field.value, into: &buffer)
         }
         let hasContent = !(100..<200).contains(status) && status != 204 && status != 304
-        if hasContent {
-            buffer.writeStaticString("content-length: ")
-            buffer.writeString(String(response.body.count))
-            buffer.writeStaticString("\r\n")
-        }
-        buffer.writeStaticString("date: ")
-        buffer.writeString(date)
-        buffer.writeStaticString("\r\n")
-        if close { buffer.writeStaticString("connection: close\r\n") }
-        buffer.writeStaticString("\r\n")
+        HTTPResponseWriter.endHead(contentLength: hasContent ? response.body.count : nil, date: date, close: close, into: &buffer)
         if hasContent && !isHead { buffer.writeBytes(response.body) }
     }
 

@@ -26,8 +26,9 @@ final class RuntimeAPIListener: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withErrorHandling: false)
+                    // Only the decoder: answers are written whole (`HTTPResponseWriter`).
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(instance: instance))
                 }
             }
@@ -47,8 +48,8 @@ final class RuntimeAPIListener: Sendable {
 /// in its turn, and nothing after a `Connection: close` answer is served.
 final class RuntimeAPIHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// Lambda's limit for a synchronous response.
     static let maxBodyBytes = 6 * 1024 * 1024
@@ -149,45 +150,50 @@ final class RuntimeAPIHandler: ChannelDuplexHandler {
     }
 
     private func deliver(_ context: ChannelHandlerContext, _ event: RuntimeEvent, keepAlive: Bool) {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(8)
+        var buffer = context.channel.allocator.buffer(capacity: 400 + event.payload.count + (event.clientContext?.utf8.count ?? 0))
+        HTTPResponseWriter.writeStatusLine(200, into: &buffer)
         // awslambdaric crashes on a `next` answer without a content type.
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Lambda-Runtime-Aws-Request-Id", value: event.requestID)
-        headers.add(name: "Lambda-Runtime-Deadline-Ms", value: String(event.deadlineMs))
-        headers.add(name: "Lambda-Runtime-Invoked-Function-Arn", value: event.functionARN)
-        headers.add(name: "Lambda-Runtime-Trace-Id", value: "Root=1-\(String(event.deadlineMs / 1000, radix: 16))-\(event.requestID.prefix(8));Sampled=0")
+        HTTPResponseWriter.writeField("Content-Type", "application/json", into: &buffer)
+        HTTPResponseWriter.writeField("Lambda-Runtime-Aws-Request-Id", event.requestID, into: &buffer)
+        HTTPResponseWriter.writeField("Lambda-Runtime-Deadline-Ms", String(event.deadlineMs), into: &buffer)
+        HTTPResponseWriter.writeField("Lambda-Runtime-Invoked-Function-Arn", event.functionARN, into: &buffer)
+        HTTPResponseWriter.writeField(
+            "Lambda-Runtime-Trace-Id",
+            "Root=1-\(String(event.deadlineMs / 1000, radix: 16))-\(event.requestID.prefix(8));Sampled=0", into: &buffer)
         if let clientContext = event.clientContext {
-            headers.add(name: "Lambda-Runtime-Client-Context", value: clientContext)
+            // Valid JSON (the gateway checked it) has raw CR or LF only as whitespace between
+            // tokens; as spaces they cannot end the header.
+            let oneLine = String(decoding: clientContext.utf8.map { $0 == 13 || $0 == 10 ? 32 : $0 }, as: UTF8.self)
+            HTTPResponseWriter.writeField("Lambda-Runtime-Client-Context", oneLine, into: &buffer)
         }
-        write(context, .ok, headers: headers, body: context.channel.allocator.buffer(bytes: event.payload), keepAlive: keepAlive)
+        write(context, buffer, body: event.payload, keepAlive: keepAlive)
     }
 
     private func accepted(_ context: ChannelHandlerContext, keepAlive: Bool) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        write(context, .accepted, headers: headers, body: context.channel.allocator.buffer(string: #"{"status":"OK"}"#), keepAlive: keepAlive)
+        var buffer = context.channel.allocator.buffer(capacity: 160)
+        HTTPResponseWriter.writeStatusLine(202, into: &buffer)
+        HTTPResponseWriter.writeField("Content-Type", "application/json", into: &buffer)
+        write(context, buffer, body: Array(#"{"status":"OK"}"#.utf8), keepAlive: keepAlive)
     }
 
     private func respond(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, error: String, _ message: String, keepAlive: Bool) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        let document = FunctionErrorDocument.make(type: error, message: message)
-        write(context, status, headers: headers, body: context.channel.allocator.buffer(bytes: document), keepAlive: keepAlive)
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        HTTPResponseWriter.writeStatusLine(Int(status.code), into: &buffer)
+        HTTPResponseWriter.writeField("Content-Type", "application/json", into: &buffer)
+        write(context, buffer, body: FunctionErrorDocument.make(type: error, message: message), keepAlive: keepAlive)
     }
 
-    private func write(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, keepAlive: Bool) {
-        var headers = headers
-        headers.add(name: "Content-Length", value: String(body.readableBytes))
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
+    /// Ends the head begun in `buffer`, adds `body` and writes the answer in one piece.
+    private func write(_ context: ChannelHandlerContext, _ head: ByteBuffer, body: [UInt8], keepAlive: Bool) {
+        var buffer = head
+        HTTPResponseWriter.endHead(contentLength: body.count, date: nil, close: !keepAlive, into: &buffer)
+        buffer.writeBytes(body)
         requests.answered(close: !keepAlive)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             pump(context)
         } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { [channel = context.channel] _ in
                 channel.close(promise: nil)
             }
         }

@@ -209,3 +209,17 @@ def test_pipelined_invokes_and_api_calls_are_answered_in_order(create_function, 
     assert json.loads(answers[1][2])["FunctionName"] == name
     assert answers[3][1]["x-amzn-errortype"] == "MissingAuthenticationTokenException"
     assert answers[4][1]["x-amzn-errortype"] == "InvalidRequestContentException"
+
+
+def test_client_context_reaches_the_handler(lam, create_function, unique):
+    """`ClientContext` (base64 JSON, here with line breaks between tokens) arrives decoded as
+    `context.client_context`; the line breaks cannot break the Runtime API's framing."""
+    name = unique("invoke-client-context")
+    create_function(name, {"app.py": (
+        "def handler(event, context):\n"
+        "    cc = context.client_context\n"
+        "    return {'custom': cc.custom, 'env': cc.env, 'client': cc.client}\n")})
+    raw = '{\n  "custom": {"user": "ada"},\r\n  "env": {"locale": "en"}\n}'
+    response = lam.invoke(FunctionName=name, Payload=b"{}", ClientContext=base64.b64encode(raw.encode()).decode())
+    assert "FunctionError" not in response
+    assert json.loads(response["Payload"].read()) == {"custom": {"user": "ada"}, "env": {"locale": "en"}, "client": None}
