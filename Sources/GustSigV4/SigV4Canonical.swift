@@ -149,20 +149,26 @@ enum SigV4Canonical {
     /// Trims the value and collapses internal runs of whitespace to one space, as botocore's
     /// `' '.join(value.split())` does.
     static func normalizeHeaderValue(_ value: String) -> String {
-        // On bytes: splitting by Character breaks graphemes, which costs more than the hashing.
         var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count)
+        appendNormalized(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `normalizeHeaderValue`, appended to `out`. On bytes: splitting by Character breaks
+    /// graphemes, which costs more than the hashing.
+    private static func appendNormalized(_ value: String, to out: inout [UInt8]) {
+        let start = out.count
         var pendingSpace = false
         for byte in value.utf8 {
             if byte == 0x20 || byte == 0x09 {
-                pendingSpace = !out.isEmpty
+                pendingSpace = out.count > start
             } else {
                 if pendingSpace { out.append(0x20) }
                 pendingSpace = false
                 out.append(byte)
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The canonical header block for `signedHeaders` (lowercase names, in the order given).
@@ -171,13 +177,20 @@ enum SigV4Canonical {
     static func canonicalHeaders(
         _ headers: [(name: String, value: String)], signedHeaders: [String]
     ) -> String {
-        var block = ""
+        var block: [UInt8] = []
+        block.reserveCapacity(64 * signedHeaders.count)
         for name in signedHeaders {
-            let values = headers.filter { ASCII.equalIgnoringCase($0.name, name) }
-                .map { normalizeHeaderValue($0.value) }
-            block += name + ":" + values.joined(separator: ",") + "\n"
+            block.append(contentsOf: name.utf8)
+            block.append(UInt8(ascii: ":"))
+            var first = true
+            for header in headers where ASCII.equalIgnoringCase(header.name, name) {
+                if !first { block.append(UInt8(ascii: ",")) }
+                first = false
+                appendNormalized(header.value, to: &block)
+            }
+            block.append(UInt8(ascii: "\n"))
         }
-        return block
+        return String(decoding: block, as: UTF8.self)
     }
 
     // MARK: Assembly
@@ -190,7 +203,14 @@ enum SigV4Canonical {
         method: String, uri: String, query: String, headerBlock: String, signedHeaders: String,
         payloadHash: String
     ) -> String {
-        [method.uppercased(), uri, query, headerBlock, signedHeaders, payloadHash].joined(separator: "\n")
+        let parts = [method.uppercased(), uri, query, headerBlock, signedHeaders, payloadHash]
+        var text = ""
+        text.reserveCapacity(parts.reduce(parts.count) { $0 + $1.utf8.count })
+        for (index, part) in parts.enumerated() {
+            if index > 0 { text += "\n" }
+            text += part
+        }
+        return text
     }
 
     static func stringToSign(timestamp: String, scope: String, canonicalRequest: String) -> String {

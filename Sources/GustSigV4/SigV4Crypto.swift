@@ -2,6 +2,7 @@
 // its own signer and verifier.
 
 import Crypto
+import Foundation
 
 /// The hashing half of SigV4: key derivation, HMAC, hex, and a timing-safe comparison.
 enum SigV4Crypto {
@@ -20,13 +21,23 @@ enum SigV4Crypto {
     }
 
     static func signature(key: SymmetricKey, stringToSign: String) -> String {
-        hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        signature(mac: HMAC<SHA256>(key: key), stringToSign: stringToSign)
+    }
+
+    /// The same with the HMAC already keyed (`SigningKeyCache` keeps it so, skipping the key
+    /// schedule on every request).
+    static func signature(mac: HMAC<SHA256>, stringToSign: String) -> String {
+        var mac = mac
+        var text = stringToSign
+        text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return hex(mac.finalize())
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []
+        out.reserveCapacity(64)
         for byte in bytes {
             out.append(hexDigits[Int(byte >> 4)])
             out.append(hexDigits[Int(byte & 0x0F)])

@@ -52,7 +52,7 @@ public struct SigV4Request: Sendable {
 
     /// The first value of the header `name` (case-insensitive).
     public func header(_ name: String) -> String? {
-        headerValues(name).first
+        headers.first { ASCII.equalIgnoringCase($0.name, name) }?.value
     }
 
     /// The hash of the bytes actually received (or as vouched for by the caller).

@@ -61,9 +61,11 @@ public struct SigV4Verifier: Sendable {
         }
         try checkTime(auth, now: now)
 
-        let key = keys.key(secret: secret, date: auth.scopeDate, region: auth.region, service: auth.service)
+        let mac = keys.mac(secret: secret, date: auth.scopeDate, region: auth.region, service: auth.service)
         let scope = SigV4Canonical.scope(date: auth.scopeDate, region: auth.region, service: auth.service)
         let headerBlock = SigV4Canonical.canonicalHeaders(request.headers, signedHeaders: auth.signedHeaders)
+        let signedHeaders = auth.signedHeaders.joined(separator: ";")
+        let signature = auth.signature.lowercased()
         let payloads = payloadCandidates(auth, request)
 
         var tried: [String] = []
@@ -76,16 +78,16 @@ public struct SigV4Verifier: Sendable {
             for payload in payloads {
                 let canonical = SigV4Canonical.request(
                     method: request.method, uri: uri, query: auth.canonicalQuery, headerBlock: headerBlock,
-                    signedHeaders: auth.signedHeaders.joined(separator: ";"), payloadHash: payload)
+                    signedHeaders: signedHeaders, payloadHash: payload)
                 let expected = SigV4Crypto.signature(
-                    key: key,
+                    mac: mac,
                     stringToSign: SigV4Canonical.stringToSign(
                         timestamp: auth.timestamp, scope: scope, canonicalRequest: canonical))
-                guard SigV4Crypto.constantTimeEquals(expected, auth.signature.lowercased()) else { continue }
+                guard SigV4Crypto.constantTimeEquals(expected, signature) else { continue }
                 try checkClaimedPayload(payload, request)
                 return SigV4Identity(
                     accessKey: auth.accessKey, region: auth.region, service: auth.service, date: auth.date,
-                    payloadHash: payload, signature: auth.signature.lowercased())
+                    payloadHash: payload, signature: signature)
             }
         }
         throw SigV4Error(.signatureMismatch, "no canonical form of the request matches the signature")
