@@ -11,12 +11,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as SigV4Error {
-            return GustError.wireResponse(code: error.awsCode, message: error.message, status: .forbidden)
         } catch {
-            let wire = Self.gustError(error, request)
-            if wire.code == .service { context.logger.error("unexpected error", metadata: ["error": "\(error)"]) }
-            return GustError.wireResponse(code: wire.awsType, message: wire.message, status: wire.status)
+            let (status, headers, body) = ErrorAnswer.make(error, logger: context.logger) { Self.gustError(error, request) }
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
     }
 
@@ -34,5 +31,23 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         default:
             return GustError(.service, "Internal error")
         }
+    }
+}
+
+/// The error answers of the API port, shared by `ErrorMiddleware` and `InvokeFastPath`.
+enum ErrorAnswer {
+    /// The AWS error answer for `error`: a bad signature is a 403, anything else is the
+    /// `GustError` that `wire` reports it as (logged when it is unexpected).
+    static func make(
+        _ error: any Error, logger: Logger, wire: () -> GustError
+    ) -> (HTTPResponse.Status, HTTPFields, [UInt8]) {
+        if let error = error as? SigV4Error {
+            let (headers, body) = GustError.wire(code: error.awsCode, message: error.message, status: .forbidden)
+            return (.forbidden, headers, body)
+        }
+        let gust = wire()
+        if gust.code == .service { logger.error("unexpected error", metadata: ["error": "\(error)"]) }
+        let (headers, body) = GustError.wire(code: gust.awsType, message: gust.message, status: gust.status)
+        return (gust.status, headers, body)
     }
 }

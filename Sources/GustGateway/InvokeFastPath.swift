@@ -3,6 +3,8 @@ import GustCore
 import GustScheduler
 import GustSigV4
 import HTTPTypes
+import HummingbirdCore
+import Logging
 import NIOCore
 import NIOHTTPTypes
 
@@ -10,16 +12,18 @@ import NIOHTTPTypes
 /// but ahead of its request machinery (async sequences, the router, middleware tasks). For one
 /// client that machinery cost about as much as the invocation it carried (docs/api.md).
 ///
-/// It takes a request only when it can answer it the same way as the route would: `POST
-/// /2015-03-31/functions/{name}/invocations`, `RequestResponse`, a `Content-Length` body within
-/// the payload limit, a kept-alive connection, and no request of this connection still with
-/// Hummingbird. Everything else goes on to Hummingbird unchanged, which serves it through the
-/// `invocations` route as before. Both build the invocation and its answer with the same code
-/// (`LambdaAPI.syncInvocation`, `syncResponseHeaders`) and check the signature with the same
-/// `SigV4Verifier`.
+/// It takes only the plain case: `POST /2015-03-31/functions/{name}/invocations`,
+/// `RequestResponse`, a `Content-Length` body of at most 64 KB (larger ones are preflighted by the
+/// router's middleware before their body is read), a kept-alive connection, and no request of
+/// this connection still with Hummingbird. Everything else goes on to Hummingbird unchanged, which
+/// serves it through the `invocations` route as before. The two share what decides the answer:
+/// URI parsing (Hummingbird's `URI`), the signature check (`SigV4Request`, `SigV4Verifier`), the
+/// invocation and its answer (`LambdaAPI.syncInvocation`, `syncResponseHeaders`) and error
+/// answers (`ErrorAnswer`).
 ///
-/// Order: requests that arrive behind one this handler answers are held, with further reads,
-/// until its answer is written; then they go on in turn.
+/// Order: what arrives behind a request this handler answers (requests, reads, the end of the
+/// input, errors, shutdown) is held until its answer is written; then it goes on in turn. After
+/// a `Connection: close`, a parse error or the shutdown signal, everything goes to Hummingbird.
 final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -28,20 +32,36 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let invoker: any Invoker
     private let verifier: SigV4Verifier
+    private let logger: Logger
     /// Requests handed to Hummingbird whose answer has not been written yet.
     private var withHummingbird = 0
     /// The request being read, when this handler takes it.
     private var collecting: (head: HTTPRequest, body: ByteBuffer)?
     /// An invocation of this handler's is running; what arrives meanwhile waits in `held`.
     private var invoking = false
-    private var held = CircularBuffer<HTTPRequestPart>()
+    private var held = CircularBuffer<Held>()
+    /// Hummingbird will end the connection, or the server is stopping: leave everything to it.
+    private var passThrough = false
+    /// The write of this handler's latest answer, while a held end of input waits for it.
+    private var lastAnswer: EventLoopFuture<Void>?
     private var readHeld = false
     private var quiesceHeld = false
     private var resuming = false
 
-    init(invoker: any Invoker, verifier: SigV4Verifier) {
+    private enum Held {
+        case part(HTTPRequestPart)
+        case inputClosed
+        case error(any Error)
+    }
+
+    /// Bodies up to this size are read before the signature is checked; the router's middleware
+    /// checks a larger one's key and time first.
+    static let maxBodyBytes = SigV4Request.preflightThreshold
+
+    init(invoker: any Invoker, verifier: SigV4Verifier, logger: Logger) {
         self.invoker = invoker
         self.verifier = verifier
+        self.logger = logger
     }
 
     // MARK: Inbound
@@ -49,7 +69,7 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         if invoking {
-            held.append(part)
+            held.append(.part(part))
         } else {
             route(part, context: context)
         }
@@ -64,12 +84,33 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // Shutdown closes idle connections; this one is not idle until its answer is out.
-        if event is ChannelShouldQuiesceEvent, invoking || collecting != nil {
-            quiesceHeld = true
-            return
+        if event is ChannelShouldQuiesceEvent {
+            passThrough = true
+            // Shutdown closes idle connections; this one is not idle until its answer is out.
+            if invoking || collecting != nil {
+                quiesceHeld = true
+                return
+            }
+        } else if case .inputClosed = event as? ChannelEvent {
+            // Hummingbird ends the connection when its input ends: not before this answer.
+            if invoking {
+                held.append(.inputClosed)
+                return
+            }
+            collecting = nil  // a request cut short gets no answer
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A parse error: Hummingbird answers 400 and closes, after the answers owed before it.
+        passThrough = true
+        if invoking {
+            held.append(.error(error))
+        } else {
+            collecting = nil
+            context.fireErrorCaught(error)
+        }
     }
 
     /// Returns whether the part went on to Hummingbird.
@@ -77,11 +118,14 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func route(_ part: HTTPRequestPart, context: ChannelHandlerContext) -> Bool {
         switch part {
         case .head(let head):
-            if withHummingbird == 0, let length = Self.takes(head) {
+            if !passThrough, withHummingbird == 0, let length = Self.takes(head) {
                 collecting = (head, context.channel.allocator.buffer(capacity: length))
                 return false
             }
             withHummingbird += 1
+            if head.headerFields[.connection].map({ ASCII.equalIgnoringCase($0, "close") }) ?? false {
+                passThrough = true
+            }
         case .body(var chunk):
             if collecting != nil {
                 collecting!.body.writeBuffer(&chunk)
@@ -103,7 +147,7 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     static func takes(_ head: HTTPRequest) -> Int? {
         guard head.method == .post, let path = head.path, invocationName(path) != nil else { return nil }
         let fields = head.headerFields
-        guard let length = fields[.contentLength].flatMap({ Int($0) }), length <= LambdaAPI.syncPayloadLimit,
+        guard let length = fields[.contentLength].flatMap({ Int($0) }), length <= maxBodyBytes,
             fields[.transferEncoding] == nil, fields[.expect] == nil,
             fields[.connection].map({ !ASCII.equalIgnoringCase($0, "close") }) ?? true
         else { return nil }
@@ -129,13 +173,11 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let invocation: InvocationRequest
         do {
             invocation = try prepare(head, body: Array(buffer: body))
-        } catch let error as SigV4Error {
-            let (headers, body) = GustError.wire(code: error.awsCode, message: error.message, status: .forbidden)
-            return answer(.forbidden, headers, body, context: context)
         } catch {
-            let error = error as? GustError ?? GustError(.service, "Internal error")
-            let (headers, body) = GustError.wire(code: error.awsType, message: error.message, status: error.status)
-            return answer(error.status, headers, body, context: context)
+            let (status, headers, body) = ErrorAnswer.make(error, logger: logger) {
+                error as? GustError ?? GustError(.service, "Internal error")
+            }
+            return answer(status, headers, body, context: context)
         }
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
@@ -148,8 +190,8 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                     handler.answer(
                         .ok, LambdaAPI.syncResponseHeaders(response, logTail: logTail), response.payload, context: context)
                 case .failure(let error):
-                    let (headers, body) = GustError.wire(code: error.awsType, message: error.message, status: error.status)
-                    handler.answer(error.status, headers, body, context: context)
+                    let (status, headers, body) = ErrorAnswer.make(error, logger: handler.logger) { error }
+                    handler.answer(status, headers, body, context: context)
                 }
             }
             // Answers mostly come from an instance's thread; the write belongs to the connection's loop.
@@ -159,28 +201,13 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The signature, the target and the payload, checked as the router's middleware and route do.
     private func prepare(_ head: HTTPRequest, body: [UInt8]) throws -> InvocationRequest {
-        let target = head.path ?? ""
-        let mark = target.utf8.firstIndex(of: UInt8(ascii: "?"))
-        let path = String(target[..<(mark ?? target.endIndex)])
-        let query = mark.map { String(target[target.index(after: $0)...]) }
-        var headers = head.headerFields.map { (name: $0.name.rawName, value: $0.value) }
-        if let authority = head.authority { headers.append((name: "host", value: authority)) }
-        let signed = SigV4Request(method: head.method.rawValue, rawPath: path, rawQuery: query, headers: headers, body: body)
-        if case .failure(let error) = verifier.verify(signed) { throw error }
-
+        let uri = URI(head.path ?? "")
+        if case .failure(let error) = verifier.verify(SigV4Request(head, uri: uri, body: body)) { throw error }
         let (name, qualifier) = try LambdaWire.target(
-            rawName: String(Self.invocationName(path) ?? ""), queryQualifier: query.flatMap(Self.qualifier))
+            rawName: String(Self.invocationName(uri.path) ?? ""), queryQualifier: uri.queryParameters.get("Qualifier"))
         return try LambdaAPI.syncInvocation(name: name, qualifier: qualifier, payload: body) {
             head.headerFields[HTTPField.Name($0)!]
         }
-    }
-
-    /// `Qualifier` from a raw query string, decoded.
-    static func qualifier(_ query: String) -> String? {
-        for pair in query.split(separator: "&") where pair.hasPrefix("Qualifier=") {
-            return String(pair.dropFirst("Qualifier=".count)).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-        }
-        return nil
     }
 
     private func answer(_ status: HTTPResponse.Status, _ headers: HTTPFields, _ body: [UInt8], context: ChannelHandlerContext) {
@@ -192,7 +219,13 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         if !body.isEmpty {
             context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        if held.contains(where: { if case .inputClosed = $0 { true } else { false } }) {
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+            lastAnswer = written.futureResult
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
         invoking = false
         resume(context: context)
     }
@@ -205,8 +238,25 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         resuming = true
         defer { resuming = false }
         var passedOn = false
-        while !invoking, let part = held.popFirst() {
-            if route(part, context: context) { passedOn = true }
+        while !invoking, let item = held.popFirst() {
+            switch item {
+            case .part(let part):
+                if route(part, context: context) { passedOn = true }
+            case .error(let error):
+                collecting = nil
+                context.fireErrorCaught(error)
+            case .inputClosed:
+                collecting = nil
+                if let written = lastAnswer {
+                    // Hummingbird closes once its input ends: only after this answer is out.
+                    lastAnswer = nil
+                    written.assumeIsolated().whenComplete { _ in
+                        context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+                    }
+                } else {
+                    context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+                }
+            }
         }
         if passedOn { context.fireChannelReadComplete() }
         guard !invoking else { return }

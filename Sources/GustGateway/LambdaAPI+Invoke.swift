@@ -68,12 +68,16 @@ extension LambdaAPI {
     /// the decoded JSON, as in Lambda.
     static func clientContext(_ encoded: String?) throws(GustError) -> String? {
         guard let encoded else { return nil }
+        // UTF-8 JSON only, without control bytes but whitespace: it travels on in a Runtime API
+        // header (JSONSerialization would also take UTF-16 or UTF-32).
         guard encoded.utf8.count <= 3583, let data = Data(base64Encoded: encoded),
+            let text = String(validating: data, as: UTF8.self),
+            !data.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }),
             (try? JSONSerialization.jsonObject(with: data)) != nil
         else {
             throw GustError(.invalidRequestContent, "Client context must be a base64-encoded JSON object of at most 3583 bytes")
         }
-        return String(decoding: data, as: UTF8.self)
+        return text
     }
 
     /// Lambda only accepts JSON events.

@@ -9,12 +9,12 @@ extension Gateway {
     /// Hummingbird's HTTP/1.1 server, with each connection's handling pinned to the connection's
     /// event loop (see `LoopAffineChannel`) and synchronous invokes answered ahead of the router
     /// (`InvokeFastPath`).
-    public static func httpServer(invoker: any Invoker, verifier: SigV4Verifier) -> HTTPServerBuilder {
+    public static func httpServer(invoker: any Invoker, verifier: SigV4Verifier, logger: Logger) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             LoopAffineChannel(
                 inner: HTTP1Channel(
                     responder: responder,
-                    configuration: .init(additionalChannelHandlers: [InvokeFastPath(invoker: invoker, verifier: verifier)])))
+                    configuration: .init(additionalChannelHandlers: [InvokeFastPath(invoker: invoker, verifier: verifier, logger: logger)])))
         }
     }
 }

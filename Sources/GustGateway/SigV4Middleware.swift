@@ -1,6 +1,8 @@
 import GustCore
 import GustSigV4
+import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 
 /// Admits only requests signed with SigV4 by a known key (header or presigned-query form). The body
@@ -10,22 +12,16 @@ struct SigV4Middleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
     /// Paths served without credentials (health checks).
     let publicPaths: Set<String>
-    static var preflightThreshold: Int { 64 * 1024 }
+    static var preflightThreshold: Int { SigV4Request.preflightThreshold }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if publicPaths.contains(request.uri.path) { return try await next(request, context) }
         var request = request
-        var headers = request.headers.map { (name: $0.name.rawName, value: $0.value) }
-        // HTTP/1 `Host` arrives as the `:authority` pseudo-header; clients sign it as `host`.
-        if let authority = request.head.authority {
-            headers.append((name: "host", value: authority))
-        }
         // Large or unannounced bodies are only read for a known key (a small one costs less to
         // read than to check twice).
         let announced = request.headers[.contentLength].flatMap { Int($0) }
         if announced.map({ $0 > Self.preflightThreshold }) ?? true {
-            let unsigned = SigV4Request(method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query, headers: headers)
-            if let error = verifier.preflight(unsigned) { throw error }
+            if let error = verifier.preflight(SigV4Request(request.head, uri: request.uri, body: [])) { throw error }
         }
         let body: ByteBuffer
         do {
@@ -33,14 +29,28 @@ struct SigV4Middleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             throw GustError(.requestTooLarge, "Request must be smaller than \(maxBodyBytes) bytes for the operation")
         }
-        let signed = SigV4Request(
-            method: request.method.rawValue, rawPath: request.uri.path, rawQuery: request.uri.query,
-            headers: headers, body: Array(buffer: body))
-        switch verifier.verify(signed) {
+        switch verifier.verify(SigV4Request(request.head, uri: request.uri, body: Array(buffer: body))) {
         case .success:
             return try await next(request, context)
         case .failure(let error):
             throw error
         }
+    }
+}
+
+extension SigV4Request {
+    /// Bodies up to this size are read before the signature is checked (a small one costs less
+    /// to read than to check twice); a larger one's key and time are checked first.
+    static let preflightThreshold = 64 * 1024
+
+    /// The parts of a request a signature covers, as it arrived; the middleware and
+    /// `InvokeFastPath` both build it here.
+    init(_ head: HTTPRequest, uri: URI, body: [UInt8]) {
+        var headers = head.headerFields.map { (name: $0.name.rawName, value: $0.value) }
+        // HTTP/1 `Host` arrives as the `:authority` pseudo-header; clients sign it as `host`.
+        if let authority = head.authority {
+            headers.append((name: "host", value: authority))
+        }
+        self.init(method: head.method.rawValue, rawPath: uri.path, rawQuery: uri.query, headers: headers, body: body)
     }
 }

@@ -25,7 +25,8 @@ public struct PoolStateMachine: Sendable {
 
     public private(set) var instances: [String: InstanceState] = [:]
     public private(set) var waiters: [Int] = []
-    /// Idle instances, the most recently idle last: taking one is O(1) on the warm path.
+    /// Idle instances, the most recently idle last: taking the last is O(1); looking for one on
+    /// the caller's thread walks the list only when the last is not (and never for wasm).
     private var idleOrder: [String] = []
     /// The thread each started instance lives on, when it has one (`ThreadAffinity`).
     private var threads: [String: UInt] = [:]
@@ -41,8 +42,8 @@ public struct PoolStateMachine: Sendable {
     }
 
     /// A request arrives. The most recently idle instance is reused first, so that the rest can
-    /// age out and the pool shrinks back after a burst; among idle instances, one on the caller's
-    /// `thread` comes first.
+    /// age out and the pool shrinks back after a burst; but an idle instance on the caller's
+    /// `thread` comes first, so up to one idle instance per thread stays in use.
     public mutating func acquire(waiter: Int, near thread: UInt? = nil) -> AcquireAction {
         if let id = acquireIdle(near: thread) {
             return .proceed(.use(instanceID: id))
@@ -59,7 +60,8 @@ public struct PoolStateMachine: Sendable {
     /// an instance or queues (the warm path tries this first).
     public mutating func acquireIdle(near thread: UInt? = nil) -> String? {
         guard waiters.isEmpty, var index = idleOrder.indices.last else { return nil }
-        if let thread, threads[idleOrder[index]] != thread,
+        // Instances without a thread (wasm) never match: no scan for them on the warm path.
+        if let thread, !threads.isEmpty, threads[idleOrder[index]] != thread,
             let nearer = idleOrder.lastIndex(where: { threads[$0] == thread })
         {
             index = nearer

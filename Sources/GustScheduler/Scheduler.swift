@@ -88,11 +88,13 @@ public actor Scheduler: Invoker {
                 deadline: started.addingTimeInterval(Double(target.function.timeoutSeconds)),
                 timeoutSeconds: target.function.timeoutSeconds,
                 invokedFunctionARN: target.arn, clientContext: request.clientContext)
-            let warm = pool.executeIfWarm(context, near: ThreadAffinity.current) { [self] execution in
+            let caller = ThreadAffinity.current
+            let warm = pool.executeIfWarm(context, near: caller) { [self] execution in
                 if let execution {
                     completion(.success(respond(request, target.function, execution, started: started, clock: clock)))
                 } else {
-                    invokeInTask(request, completion: completion)
+                    // The instance was dead; this runs on its thread, not the caller's.
+                    ThreadAffinity.$caller.withValue(caller) { invokeInTask(request, completion: completion) }
                 }
             }
             if warm { return }

@@ -82,7 +82,7 @@ public struct GustServer: Sendable {
         let logger = self.logger
         let app = Application(
             router: router,
-            server: Gateway.httpServer(invoker: scheduler, verifier: verifier),
+            server: Gateway.httpServer(invoker: scheduler, verifier: verifier, logger: logger),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Gust"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port

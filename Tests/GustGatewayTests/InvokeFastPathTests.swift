@@ -5,6 +5,8 @@ import GustSigV4
 import HTTPTypes
 import NIOCore
 import NIOEmbedded
+import NIOHTTP1
+import Logging
 import NIOHTTPTypes
 import Synchronization
 import Testing
@@ -38,11 +40,20 @@ final class HeldInvoker: Invoker {
     }
 }
 
-/// Stands in for Hummingbird behind the handler: keeps what it is passed.
+/// Stands in for Hummingbird behind the handler: keeps what it is passed, events and errors too.
 final class Tail: ChannelInboundHandler {
     typealias InboundIn = HTTPRequestPart
     var parts: [HTTPRequestPart] = []
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) { parts.append(unwrapInboundIn(data)) }
+    var events: [String] = []
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        parts.append(unwrapInboundIn(data))
+        events.append("part")
+    }
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed = event as? ChannelEvent { events.append("inputClosed") }
+        if event is ChannelShouldQuiesceEvent { events.append("quiesce") }
+    }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { events.append("error") }
 }
 
 @Suite struct InvokeFastPathTests {
@@ -71,7 +82,7 @@ final class Tail: ChannelInboundHandler {
         let tail = Tail()
         let verifier = SigV4Verifier(credentials: { $0 == "AK" ? "secret" : nil })
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandlers([InvokeFastPath(invoker: invoker, verifier: verifier), tail])
+        try channel.pipeline.syncOperations.addHandlers([InvokeFastPath(invoker: invoker, verifier: verifier, logger: Logger(label: "test")), tail])
         return (channel, invoker, tail)
     }
 
@@ -155,13 +166,47 @@ final class Tail: ChannelInboundHandler {
         #expect(try answers(channel).map(\.1) == [#"{"n":3}"#, #"{"n":4}"#])
     }
 
+    @Test func theEndOfInputAndErrorsWaitForTheAnswer() throws {
+        let (channel, invoker, tail) = try setUp()
+        try send(invokeParts("f", body: #"{"n":1}"#), channel)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        channel.pipeline.fireErrorCaught(HTTPParserError.invalidConstant)
+        #expect(tail.events.isEmpty)
+        invoker.answerNext()
+        #expect(try answers(channel).map(\.1) == [#"{"n":1}"#])
+        #expect(tail.events == ["inputClosed", "error"])
+    }
+
+    @Test func afterAConnectionCloseOrShutdownEverythingGoesToTheRouter() throws {
+        let (channel, invoker, tail) = try setUp()
+        let closing = HTTPRequest(
+            method: .get, scheme: nil, authority: "127.0.0.1:9000", path: "/2015-03-31/functions",
+            headerFields: [.connection: "close"])
+        try send([.head(closing), .end(nil)], channel)
+        channel.write(HTTPResponsePart.end(nil), promise: nil)
+        try send(invokeParts("f", body: "{}"), channel)
+        #expect(invoker.requests.isEmpty)
+        #expect(tail.parts.count == 5)
+
+        let (other, otherInvoker, otherTail) = try setUp()
+        other.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        try send(invokeParts("f", body: "{}"), other)
+        #expect(otherInvoker.requests.isEmpty)
+        #expect(otherTail.events == ["quiesce", "part", "part", "part"])
+    }
+
+    @Test func largeBodiesAreLeftToTheRoutersPreflight() throws {
+        let (channel, invoker, tail) = try setUp()
+        try send(invokeParts("f", body: "[" + String(repeating: "1,", count: 40_000) + "1]"), channel)
+        #expect(invoker.requests.isEmpty)
+        #expect(tail.parts.count == 3)
+    }
+
     @Test func recognisesTheInvokePath() {
         #expect(InvokeFastPath.invocationName("/2015-03-31/functions/f/invocations") == "f")
         #expect(InvokeFastPath.invocationName("/2015-03-31/functions/f%3A1/invocations?Qualifier=1") == "f%3A1")
         #expect(InvokeFastPath.invocationName("/2015-03-31/functions//invocations") == nil)
         #expect(InvokeFastPath.invocationName("/2015-03-31/functions/a/b/invocations") == nil)
         #expect(InvokeFastPath.invocationName("/2015-03-31/functions/f") == nil)
-        #expect(InvokeFastPath.qualifier("a=1&Qualifier=live") == "live")
-        #expect(InvokeFastPath.qualifier("a=1") == nil)
     }
 }

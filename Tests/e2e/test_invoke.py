@@ -210,6 +210,17 @@ def test_pipelined_invokes_and_api_calls_are_answered_in_order(create_function, 
     assert answers[3][1]["x-amzn-errortype"] == "MissingAuthenticationTokenException"
     assert answers[4][1]["x-amzn-errortype"] == "InvalidRequestContentException"
 
+    # A client that sends its invoke and then closes its side still gets the answer.
+    with socket.create_connection((url.hostname, url.port), timeout=30) as conn:
+        conn.sendall(raw("POST", invocations, json.dumps({"marker": 4}).encode()))
+        conn.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == b"200", data
+    assert json.loads(body)["echo"]["marker"] == 4
+
 
 def test_client_context_reaches_the_handler(lam, create_function, unique):
     """`ClientContext` (base64 JSON, here with line breaks between tokens) arrives decoded as
