@@ -168,7 +168,10 @@ if wasmMode {
     results["wasm-reactor-runtime-only"] = ["warm_1": ["p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)]]
 }
 await scheduler.shutdown()
+// The recorder must have stopped writing before its database is deleted: exiting or deleting
+// under a write in flight was a suspect for two SIGILLs seen at this tool's exit.
 recorderTask.cancel()
+_ = await recorderTask.result
 try? FileManager.default.removeItem(atPath: data)
 let json = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
 print(String(decoding: json, as: UTF8.self))
