@@ -74,7 +74,7 @@ public struct HTTPTriggerServer: Service {
 /// `HTTPTriggers`, and writes the answer. Requests are answered one at a time, in order
 /// (`InOrderRequests`: reads go on while a request is in flight, and are held back only while
 /// pipelined requests wait); malformed input gets its 400 in turn, then the connection closes.
-final class HTTPTriggerHandler: ChannelDuplexHandler {
+final class HTTPTriggerHandler: InOrderResponder {
     typealias InboundIn = HTTPServerRequestPart
     /// Responses go out encoded (`HTTPResponseEncoding`); reads are the only outbound operation
     /// this handler intercepts.
@@ -83,53 +83,23 @@ final class HTTPTriggerHandler: ChannelDuplexHandler {
 
     private let triggers: HTTPTriggers
     private let remoteIP: String
-    private var requests = InOrderRequests(maxBodyBytes: HTTPTriggers.maxBodyBytes)
+    var requests = InOrderRequests(maxBodyBytes: HTTPTriggers.maxBodyBytes)
     private var quiescing = false
-    /// Guards `pump` against re-entry: an answer given at once is written from inside it.
-    private var pumping = false
 
     init(triggers: HTTPTriggers, remoteIP: String) {
         self.triggers = triggers
         self.remoteIP = remoteIP
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        requests.receive(unwrapInboundIn(data))
-        pump(context)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        requests.inactive()
-        context.fireChannelInactive()
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if requests.shouldRead() { context.read() }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if requests.failed(error) {
-            context.close(promise: nil)
-        } else {
-            pump(context)
+    /// Answers given at once (404, throttled, preflight) let `pump` go on; a function's answer
+    /// resumes it from `write`.
+    func start(_ item: InOrderRequests.Item, context: ChannelHandlerContext) {
+        switch item {
+        case .request(let head, let body):
+            start(HTTPTriggerIncoming(head: head, body: body, remoteIP: remoteIP), keepAlive: head.isKeepAlive, context: context)
+        case .malformed:
+            write(.message(400, "Bad Request"), keepAlive: false, isHead: false, context: context)
         }
-    }
-
-    /// Starts queued requests in order; answers given at once (404, throttled, preflight) let the
-    /// loop go on, a function's answer resumes it from `write`.
-    private func pump(_ context: ChannelHandlerContext) {
-        guard !pumping else { return }
-        pumping = true
-        defer { pumping = false }
-        while let item = requests.next() {
-            switch item {
-            case .request(let head, let body):
-                start(HTTPTriggerIncoming(head: head, body: body, remoteIP: remoteIP), keepAlive: head.isKeepAlive, context: context)
-            case .malformed:
-                write(.message(400, "Bad Request"), keepAlive: false, isHead: false, context: context)
-            }
-        }
-        if requests.takeResumedRead() { context.read() }
     }
 
     private func start(_ request: HTTPTriggerIncoming, keepAlive: Bool, context: ChannelHandlerContext) {

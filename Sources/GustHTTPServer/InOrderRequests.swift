@@ -31,6 +31,8 @@ public struct InOrderRequests {
     /// The connection ends after the answer being written (or already went away).
     public private(set) var closing = false
     private var readHeld = false
+    /// A `pump` is running: answers given at once are written from inside it.
+    private var pumping = false
 
     public init(maxBodyBytes: Int) {
         self.maxBodyBytes = maxBodyBytes
@@ -103,10 +105,66 @@ public struct InOrderRequests {
         return false
     }
 
+    /// Whether a pump may start (none is running); `endPump` when it is done.
+    public mutating func beginPump() -> Bool {
+        guard !pumping else { return false }
+        pumping = true
+        return true
+    }
+
+    public mutating func endPump() {
+        pumping = false
+    }
+
     /// True once, when a read held back may go on (the queue has drained).
     public mutating func takeResumedRead() -> Bool {
         guard readHeld, queue.isEmpty else { return false }
         readHeld = false
         return true
+    }
+}
+
+/// A channel handler that answers its connection's requests in order through `InOrderRequests`:
+/// the trigger listener and the Runtime API. The extension is the plumbing they share; a handler
+/// supplies `start`, and calls `requests.answered` then `pump` when it has written an answer.
+public protocol InOrderResponder: ChannelDuplexHandler
+where InboundIn == HTTPServerRequestPart, OutboundIn == ByteBuffer, OutboundOut == ByteBuffer {
+    var requests: InOrderRequests { get set }
+    /// Begins answering `item`, now or later.
+    func start(_ item: InOrderRequests.Item, context: ChannelHandlerContext)
+}
+
+extension InOrderResponder {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        requests.receive(unwrapInboundIn(data))
+        pump(context)
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        requests.inactive()
+        context.fireChannelInactive()
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if requests.failed(error) {
+            context.close(promise: nil)
+        } else {
+            pump(context)
+        }
+    }
+
+    public func read(context: ChannelHandlerContext) {
+        if requests.shouldRead() { context.read() }
+    }
+
+    /// Starts queued requests in order until one has to wait for its answer; that answer resumes
+    /// the loop. Not re-entered: an answer given at once returns here and the loop goes on.
+    public func pump(_ context: ChannelHandlerContext) {
+        guard requests.beginPump() else { return }
+        while let item = requests.next() {
+            start(item, context: context)
+        }
+        requests.endPump()
+        if requests.takeResumedRead() { context.read() }
     }
 }

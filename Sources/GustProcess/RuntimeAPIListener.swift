@@ -46,7 +46,7 @@ final class RuntimeAPIListener: Sendable {
 /// `invocation/next` is answered when an event arrives, and reads go on meanwhile instead of
 /// re-registering the socket with epoll for every invocation). Malformed input is answered 400
 /// in its turn, and nothing after a `Connection: close` answer is served.
-final class RuntimeAPIHandler: ChannelDuplexHandler {
+final class RuntimeAPIHandler: InOrderResponder {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -56,51 +56,20 @@ final class RuntimeAPIHandler: ChannelDuplexHandler {
     static let prefix = "/2018-06-01/runtime/"
 
     private let instance: ProcessInstance
-    private var requests = InOrderRequests(maxBodyBytes: RuntimeAPIHandler.maxBodyBytes)
-    /// Guards `pump` against re-entry: most answers are written from inside it.
-    private var pumping = false
+    var requests = InOrderRequests(maxBodyBytes: RuntimeAPIHandler.maxBodyBytes)
 
     init(instance: ProcessInstance) {
         self.instance = instance
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        requests.receive(unwrapInboundIn(data))
-        pump(context)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        requests.inactive()
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if requests.failed(error) {
-            context.close(promise: nil)
-        } else {
-            pump(context)
+    /// An `invocation/next` waits for its event; everything else is answered at once.
+    func start(_ item: InOrderRequests.Item, context: ChannelHandlerContext) {
+        switch item {
+        case .request(let head, let body):
+            route(context: context, head: head, body: body ?? [], tooLarge: body == nil)
+        case .malformed:
+            respond(context, .badRequest, error: "InvalidRequest", "Malformed HTTP request", keepAlive: false)
         }
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if requests.shouldRead() { context.read() }
-    }
-
-    /// Routes queued requests in order until one has to wait (an `invocation/next` before its
-    /// event); its answer resumes the loop from `write`.
-    private func pump(_ context: ChannelHandlerContext) {
-        guard !pumping else { return }
-        pumping = true
-        defer { pumping = false }
-        while let item = requests.next() {
-            switch item {
-            case .request(let head, let body):
-                route(context: context, head: head, body: body ?? [], tooLarge: body == nil)
-            case .malformed:
-                respond(context, .badRequest, error: "InvalidRequest", "Malformed HTTP request", keepAlive: false)
-            }
-        }
-        if requests.takeResumedRead() { context.read() }
     }
 
     private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8], tooLarge: Bool) {
