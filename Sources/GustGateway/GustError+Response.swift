@@ -10,11 +10,7 @@ extension GustError: HTTPResponseError {
 
     /// Lambda's REST-JSON error form: the type in `x-amzn-ErrorType` and in the body.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.wireResponse(code: awsType, message: message, status: status)
-    }
-
-    static func wireResponse(code: String, message: String, status: HTTPResponse.Status) -> Response {
-        let (headers, body) = wire(code: code, message: message, status: status)
+        let (headers, body) = Self.wire(code: awsType, message: message, status: status)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 

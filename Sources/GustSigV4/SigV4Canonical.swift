@@ -146,16 +146,8 @@ enum SigV4Canonical {
 
     // MARK: Headers
 
-    /// Trims the value and collapses internal runs of whitespace to one space, as botocore's
-    /// `' '.join(value.split())` does.
-    static func normalizeHeaderValue(_ value: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(value.utf8.count)
-        appendNormalized(value, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `normalizeHeaderValue`, appended to `out`. On bytes: splitting by Character breaks
+    /// Appends `value` trimmed, with internal runs of whitespace collapsed to one space, as
+    /// botocore's `' '.join(value.split())` does. On bytes: splitting by Character breaks
     /// graphemes, which costs more than the hashing.
     private static func appendNormalized(_ value: String, to out: inout [UInt8]) {
         let start = out.count

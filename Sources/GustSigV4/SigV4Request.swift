@@ -45,11 +45,6 @@ public struct SigV4Request: Sendable {
         self.payloadHash = payloadHash
     }
 
-    /// Every value of the header `name` (case-insensitive), in order of appearance.
-    public func headerValues(_ name: String) -> [String] {
-        headers.filter { ASCII.equalIgnoringCase($0.name, name) }.map(\.value)
-    }
-
     /// The first value of the header `name` (case-insensitive).
     public func header(_ name: String) -> String? {
         headers.first { ASCII.equalIgnoringCase($0.name, name) }?.value
