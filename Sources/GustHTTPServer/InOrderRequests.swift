@@ -25,7 +25,7 @@ public struct InOrderRequests {
     private var queue: [Item] = []
     private var sawMalformed = false
     /// An item was handed out and not answered yet.
-    public private(set) var busy = false
+    private var busy = false
     /// Nothing in flight, queued or partly received.
     public var isIdle: Bool { !busy && head == nil && queue.isEmpty }
     /// The connection ends after the answer being written (or already went away).

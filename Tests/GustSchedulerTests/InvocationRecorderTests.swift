@@ -23,12 +23,14 @@ import Testing
         let store = try SQLiteStore(path: directory + "/gust.sqlite")
         let recorder = InvocationRecorder(log: store, logger: Logger(label: "test"))
         let running = Task { try await recorder.run() }
-        defer { running.cancel() }
         #expect(recorder.takeRecordedFunctions().isEmpty)
         for function in ["a", "b", "a"] { recorder.submit(record(function)) }
         await recorder.flush()
         #expect(recorder.takeRecordedFunctions() == ["a", "b"])
         #expect(recorder.takeRecordedFunctions().isEmpty)
         #expect(try await store.invocations(function: "a", since: nil, limit: 10).count == 2)
+        // The recorder stops writing before its database is deleted.
+        running.cancel()
+        _ = await running.result
     }
 }

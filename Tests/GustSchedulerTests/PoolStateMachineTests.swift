@@ -33,10 +33,6 @@ import Testing
         #expect(pool.acquireIdle(near: 9) == "f-1")
         #expect(pool.acquireIdle(near: nil) == "f-2")
         #expect(pool.acquireIdle(near: 7) == nil)
-        // A dead instance's thread is forgotten with it.
-        _ = pool.release(instanceID: "f-1", survives: false, now: t0)
-        _ = pool.release(instanceID: "f-2", survives: true, now: t0)
-        #expect(pool.acquire(waiter: 3, near: 7) == .proceed(.use(instanceID: "f-2")))
     }
 
     @Test func requestsOverTheCapWaitThenAreThrottled() {
