@@ -238,7 +238,8 @@ public actor Scheduler: Invoker {
 
     /// Lets the function's runtime do its once-per-code work now that the code is deployed.
     /// Also resolves `$LATEST` and sets up its (empty) pool, so that the first invocation reads
-    /// nothing from the store; no instance starts before an invocation asks for one.
+    /// nothing from the store. No instance starts before an invocation asks for one; a wasm
+    /// reactor gets a spare, instantiated but not initialized (GustWasm's `SpareGuests`).
     public nonisolated func prepare(_ function: FunctionConfiguration) async {
         guard let family = function.family, let runtime = runtimes[family] else { return }
         await runtime.prepare(function, codeDirectory: codeDirectory(function))

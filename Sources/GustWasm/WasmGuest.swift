@@ -5,6 +5,7 @@ import GustRuntime
 @_spi(WASIPlatform) import WASI
 @_spi(Fuzzing) import WasmKit
 import WasmKitWASI
+import WasmParser
 
 /// A parsed module and the ABI it follows (see docs/wasm.md).
 public struct WasmProgram: Sendable {
@@ -18,9 +19,16 @@ public struct WasmProgram: Sendable {
 
     public let module: Module
     public let kind: Kind
+    /// The module's size in bytes.
+    public let byteCount: Int
+    /// Whether instantiating runs guest code (a start section).
+    public let hasStartFunction: Bool
 
-    public init(module: Module) throws(GustError) {
+    /// - Parameter bytes: the binary `module` was parsed from.
+    public init(module: Module, bytes: [UInt8]) throws(GustError) {
         self.module = module
+        byteCount = bytes.count
+        hasStartFunction = Self.hasStartSection(bytes)
         let functions = Set(module.exports.compactMap { export -> String? in
             if case .function = export.descriptor { return export.name }
             return nil
@@ -35,6 +43,22 @@ public struct WasmProgram: Sendable {
     }
 }
 
+extension WasmProgram {
+    /// WasmKit keeps a module's start function to itself; the binary says it. Sections come in
+    /// a fixed order, so the scan stops at the first one that follows the start section.
+    static func hasStartSection(_ bytes: [UInt8]) -> Bool {
+        var parser = Parser(bytes: bytes)
+        while let payload = try? parser.parseNext() {
+            switch payload {
+            case .startSection: return true
+            case .elementSection, .dataCount, .codeSection, .dataSection: return false
+            default: continue
+            }
+        }
+        return false
+    }
+}
+
 /// Names the guest and Gust agree on.
 enum WasmABI {
     static let handleExport = "gust_handle"
@@ -46,7 +70,7 @@ enum WasmABI {
 }
 
 /// What every instance of one function version shares.
-struct GuestSettings: Sendable {
+struct GuestSettings: Sendable, Hashable {
     var functionName: String
     var version: String
     var handler: String
@@ -79,6 +103,9 @@ final class WasmGuest {
     private let cap: MemoryCap
     /// The reactor's live instance; commands never keep one.
     private var reactor: Live?
+    /// A reactor instantiated, and its code translated, before its first invocation: `_initialize`
+    /// has not run, so no guest code has (see `SpareGuests`).
+    private var spare: Live?
     /// This instance's cold start: parsing (when this instance parsed the module) plus the first
     /// instantiation, and `_initialize` for a reactor.
     private var initDurationMs: Double
@@ -172,13 +199,18 @@ final class WasmGuest {
             live = reactor
         } else {
             let started = DispatchTime.now()
-            do {
-                try resetScratch()
-                live = try instantiate(environment: staticEnvironment(), deadline: .now() + .seconds(settings.initTimeoutSeconds))
-            } catch is StartTimedOut {
-                return initTimedOut(invocation)
-            } catch {
-                return failure(error, invocation: invocation, deadline: nil, phase: .initialisation)
+            if let spare {
+                live = spare
+                self.spare = nil
+            } else {
+                do {
+                    try resetScratch()
+                    live = try instantiate(environment: staticEnvironment(), deadline: .now() + .seconds(settings.initTimeoutSeconds))
+                } catch is StartTimedOut {
+                    return initTimedOut(invocation)
+                } catch {
+                    return failure(error, invocation: invocation, deadline: nil, phase: .initialisation)
+                }
             }
             let deadline = Deadline.arm(
                 live.store, at: .now() + .seconds(settings.initTimeoutSeconds), owner: interrupter)
@@ -213,7 +245,18 @@ final class WasmGuest {
         stop()
     }
 
+    /// Instantiates the reactor now, ahead of its first invocation. With an engine in eager
+    /// compilation mode that translates every function, which is most of a cold start's work.
+    /// Only for modules without a start function, so no guest code runs here.
+    func prepareSpare() throws {
+        precondition(program.kind == .reactor && spare == nil && reactor == nil)
+        try resetScratch()
+        spare = try instantiate(environment: staticEnvironment(), deadline: .now() + .seconds(settings.initTimeoutSeconds))
+    }
+
     func stop() {
+        try? spare?.wasi.close()
+        spare = nil
         stopReactor()
         if let scratchDirectory { try? FileManager.default.removeItem(atPath: scratchDirectory) }
         scratchDirectory = nil

@@ -13,10 +13,11 @@ final class WasmInstance: GustRuntime.FunctionInstance {
     private nonisolated(unsafe) var guest: WasmGuest?
     private nonisolated(unsafe) var loadFailure: GustError?
     private let stopped = Mutex(false)
-    private let interrupter = GuestInterrupter()
+    private let interrupter: GuestInterrupter
 
     init(spec: InstanceSpec, settings: GuestSettings, engine: Engine, cache: ProgramCache, wasmPath: String) {
         id = spec.instanceID
+        interrupter = GuestInterrupter()
         lane.run { [self] in
             do throws(GustError) {
                 let (program, parseMs) = try cache.program(at: wasmPath)
@@ -26,6 +27,15 @@ final class WasmInstance: GustRuntime.FunctionInstance {
             } catch {
                 loadFailure = error
             }
+        }
+    }
+
+    /// An instance around a spare guest (`SpareGuests`), instantiated ahead of time.
+    init(spec: InstanceSpec, spare: SpareGuests.Guest) {
+        id = spec.instanceID
+        interrupter = spare.guest.interrupter
+        lane.run { [self] in
+            guest = spare.guest
         }
     }
 

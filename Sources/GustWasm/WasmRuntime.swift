@@ -11,6 +11,7 @@ import WasmKit
 public struct WasmRuntime: FunctionRuntime {
     let engine: Engine
     let cache: ProgramCache
+    let spares: SpareGuests
     let scratchRoot: String
     let logger: Logger
 
@@ -18,7 +19,9 @@ public struct WasmRuntime: FunctionRuntime {
     ///   emptied now, since nothing in it outlives its instance.
     public init(scratchRoot: String, logger: Logger) {
         // Fuel metering is what lets a deadline stop a guest (see `Deadline`).
-        engine = Engine(configuration: EngineConfiguration(fuelMetering: true))
+        let configuration = EngineConfiguration(fuelMetering: true)
+        engine = Engine(configuration: configuration)
+        spares = SpareGuests(configuration: configuration)
         cache = ProgramCache()
         self.scratchRoot = scratchRoot
         self.logger = logger
@@ -26,16 +29,19 @@ public struct WasmRuntime: FunctionRuntime {
     }
 
     /// Parses the module at deploy time, on a guest worker (a large module takes a while, and the
-    /// caller may be on an event loop). An invalid module is reported by the first invocation, as
-    /// before; the parse time then no longer counts into that invocation's init duration.
+    /// caller may be on an event loop), and makes a reactor's spare instance (`SpareGuests`). An
+    /// invalid module is reported by the first invocation, as before; the parse time then no
+    /// longer counts into that invocation's init duration.
     public func prepare(_ function: FunctionConfiguration, codeDirectory: String) async {
         guard (try? Self.checkHandler(function.handler)) != nil else { return }
         let path = "\(codeDirectory)/\(function.handler)"
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        let program: WasmProgram? = await withCheckedContinuation { done in
             GuestExecutor.shared.submit { [cache] in
-                _ = try? cache.program(at: path)
-                done.resume()
+                done.resume(returning: try? cache.program(at: path).0)
             }
+        }
+        if let program {
+            await spares.make(SpareGuests.Key(path: path, settings: settings(for: function)), program: program)
         }
     }
 
@@ -47,17 +53,28 @@ public struct WasmRuntime: FunctionRuntime {
 
     public func start(_ spec: InstanceSpec) async throws(GustError) -> any GustRuntime.FunctionInstance {
         let function = spec.function
-        let handler = function.handler
-        try Self.checkHandler(handler)
+        try Self.checkHandler(function.handler)
+        let path = "\(spec.codeDirectory)/\(function.handler)"
+        let key = SpareGuests.Key(path: path, settings: settings(for: function))
+        if let spare = spares.take(key) {
+            // The next cold start of this version finds a spare too.
+            Task { [spares, program = spare.guest.program] in await spares.make(key, program: program) }
+            return WasmInstance(spec: spec, spare: spare)
+        }
+        return WasmInstance(spec: spec, settings: key.settings, engine: engine, cache: cache, wasmPath: path)
+    }
+
+    public func shutdown() async {
+        spares.close()
+    }
+
+    private func settings(for function: FunctionConfiguration) -> GuestSettings {
         var environment = function.environment
         let scratch = environment.removeValue(forKey: "GUST_SCRATCH_DIR")
-        let settings = GuestSettings(
-            functionName: function.name, version: function.version, handler: handler, memoryMB: function.memoryMB,
+        return GuestSettings(
+            functionName: function.name, version: function.version, handler: function.handler, memoryMB: function.memoryMB,
             environment: environment, scratchGuestPath: scratch.flatMap { $0.isEmpty ? nil : $0 },
             scratchRoot: scratchRoot)
-        return WasmInstance(
-            spec: spec, settings: settings, engine: engine, cache: cache,
-            wasmPath: "\(spec.codeDirectory)/\(handler)")
     }
 }
 
@@ -76,7 +93,8 @@ final class ProgramCache: Sendable {
         }
         let program: WasmProgram
         do {
-            program = try WasmProgram(module: try parseWasm(bytes: Array(bytes)))
+            let binary = Array(bytes)
+            program = try WasmProgram(module: try parseWasm(bytes: binary), bytes: binary)
         } catch let error as GustError {
             throw error
         } catch {

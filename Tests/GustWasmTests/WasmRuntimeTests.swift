@@ -331,6 +331,76 @@ extension InstanceResult {
         #expect(await instanceOfBroken.invoke(WasmHarness.context()).errorType == "Runtime.InvalidWasmModule")
     }
 
+    /// Deploys `wat` as a prepared version: the module parsed, a reactor's spare made.
+    func deploy(_ wat: String, name: String) async throws -> FunctionConfiguration {
+        FileManager.default.createFile(atPath: "\(harness.directory)/\(name)", contents: Data(try wat2wasm(wat)))
+        let function = FunctionConfiguration(
+            name: name, runtime: "wasm", handler: name, timeoutSeconds: 1, codeSha256: "", codeID: "c", codeSize: 0)
+        await harness.runtime.prepare(function, codeDirectory: harness.directory)
+        return function
+    }
+
+    func start(_ function: FunctionConfiguration) async throws -> any GustRuntime.FunctionInstance {
+        try await harness.runtime.start(
+            InstanceSpec(instanceID: UUID().uuidString, function: function, codeDirectory: harness.directory))
+    }
+
+    @Test func deployMakesAReactorsSpareWhichRunsNoGuestCodeBeforeItsFirstInvocation() async throws {
+        // `_initialize` adds 5: had it run when the spare was made as well, the first call would say ";"
+        // (48 + 11), not 6.
+        let reactor = """
+            (module \(Guests.wasi)
+              (memory (export "memory") 1)
+              (global $n (mut i32) (i32.const 0))
+              (func (export "_initialize") (global.set $n (i32.add (global.get $n) (i32.const 5))))
+              (func (export "gust_handle") (param $len i32) (result i32)
+                (global.set $n (i32.add (global.get $n) (i32.const 1)))
+                (i32.store8 (i32.const 100) (i32.add (i32.const 48) (global.get $n)))
+                (i32.store (i32.const 0) (i32.const 100))
+                (i32.store (i32.const 4) (i32.const 1))
+                (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+                (i32.const 0)))
+            """
+        let function = try await deploy(reactor, name: "spare.wasm")
+        #expect(harness.runtime.spares.readyCount == 1)
+        let first = try await start(function)
+        let result = await first.invoke(WasmHarness.context())
+        #expect(result.text == "6")
+        #expect(result.initDurationMs != nil)
+        #expect(await first.invoke(WasmHarness.context()).text == "7")
+
+        // Taking the spare made the next one, for the next cold start; its state is its own.
+        let deadline = Date() + 5
+        while harness.runtime.spares.readyCount == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(harness.runtime.spares.readyCount == 1)
+        let second = try await start(function)
+        #expect(await second.invoke(WasmHarness.context()).text == "6")
+        await first.stop()
+        await second.stop()
+    }
+
+    @Test func modulesWithAStartFunctionAndCommandsGetNoSpare() async throws {
+        _ = try await deploy(
+            #"(module (memory (export "memory") 1) (func $s) (start $s) (func (export "gust_handle") (param i32) (result i32) (i32.const 0)))"#,
+            name: "started.wasm")
+        _ = try await deploy(Guests.echo, name: "command.wasm")
+        #expect(harness.runtime.spares.readyCount == 0)
+        _ = try await deploy(Guests.echoReactor, name: "plain.wasm")
+        #expect(harness.runtime.spares.readyCount == 1)
+        await harness.runtime.shutdown()
+        #expect(harness.runtime.spares.readyCount == 0)
+    }
+
+    @Test func aNewConfigurationReplacesTheVersionsSpare() async throws {
+        var function = try await deploy(Guests.echoReactor, name: "configured.wasm")
+        function.environment = ["A": "1"]
+        await harness.runtime.prepare(function, codeDirectory: harness.directory)
+        #expect(harness.runtime.spares.readyCount == 1)
+        let instance = try await start(function)
+        #expect(await instance.invoke(WasmHarness.context("[2]")).text == "[2]")
+        await instance.stop()
+    }
+
     @Test func brokenModulesAreInitErrors() async throws {
         let name = "broken.wasm"
         FileManager.default.createFile(atPath: "\(harness.directory)/\(name)", contents: Data("not wasm".utf8))
