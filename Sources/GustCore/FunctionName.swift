@@ -9,9 +9,8 @@ public enum FunctionName {
     }
 
     public static func validate(_ name: String) throws(GustError) {
-        guard (1...64).contains(name.count),
-            isNameText(name)
-        else {
+        // Checked as text first: then it is ASCII, and its byte count is its length.
+        guard isNameText(name), (1...64).contains(name.utf8.count) else {
             throw .invalid(
                 "1 validation error detected: Value '\(name)' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]{1,64}"
             )
@@ -20,6 +19,10 @@ public enum FunctionName {
 
     /// Splits `name`, `name:qualifier`, a partial ARN or a full ARN into a name and an optional qualifier.
     public static func parse(_ raw: String) throws(GustError) -> (name: String, qualifier: String?) {
+        if !raw.utf8.contains(UInt8(ascii: ":")) {
+            try validate(raw)
+            return (raw, nil)
+        }
         var parts = raw.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         if parts.first == "arn" {
             // arn:aws:lambda:region:account:function:name[:qualifier]
@@ -40,24 +43,28 @@ public enum FunctionName {
 
     public static func validateQualifier(_ qualifier: String) throws(GustError) {
         guard qualifier == FunctionConfiguration.latest
-            || ((1...128).contains(qualifier.count)
-                && isNameText(qualifier))
+            || (isNameText(qualifier) && (1...128).contains(qualifier.utf8.count))
         else {
             throw .invalid("Invalid qualifier: \(qualifier)")
         }
     }
 
     public static func validateAliasName(_ alias: String) throws(GustError) {
-        guard (1...128).contains(alias.count), alias.first.map({ !$0.isNumber }) ?? false,
-            isNameText(alias)
-        else {
+        guard isNameText(alias), (1...128).contains(alias.utf8.count), alias.first.map({ !$0.isNumber }) ?? false else {
             throw .invalid("Value '\(alias)' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)")
         }
     }
 
     /// `[a-zA-Z0-9-_]*`: what names, qualifiers and aliases are made of.
     static func isNameText(_ text: String) -> Bool {
-        text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                true
+            default: false
+            }
+        }
     }
 
     static func isValidEnvironmentKey(_ key: String) -> Bool {

@@ -19,8 +19,8 @@ extension GustError: HTTPResponseError {
         let body: [String: Any] = ["__type": code, "Type": status.code >= 500 ? "Service" : "User", "message": message]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         var headers: HTTPFields = [.contentType: "application/json"]
-        headers[HTTPField.Name("x-amzn-ErrorType")!] = code
-        headers[HTTPField.Name("x-amzn-RequestId")!] = RequestID.make()
+        headers[.amznErrorType] = code
+        headers[.amznRequestID] = RequestID.make()
         return (headers, Array(data))
     }
 }

@@ -151,20 +151,26 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             fields[.transferEncoding] == nil, fields[.expect] == nil,
             fields[.connection].map({ !ASCII.equalIgnoringCase($0, "close") }) ?? true
         else { return nil }
-        if let type = fields[HTTPField.Name("X-Amz-Invocation-Type")!], type != "RequestResponse" { return nil }
+        if let type = fields[.amzInvocationType], type != "RequestResponse" { return nil }
         return length
     }
 
     /// `{name}` of `/2015-03-31/functions/{name}/invocations[?query]`, still percent-encoded.
     static func invocationName(_ path: String) -> Substring? {
-        let prefix = "/2015-03-31/functions/", suffix = "/invocations"
-        let end = path.utf8.firstIndex(of: UInt8(ascii: "?")) ?? path.endIndex
-        let route = path[..<end]
-        guard route.hasPrefix(prefix), route.hasSuffix(suffix),
-            route.utf8.count > prefix.utf8.count + suffix.utf8.count
+        // On UTF-8 bytes: Substring's `contains("/")` is Foundation's `range(of:)`, and with
+        // Character-wise prefix and suffix checks this cost as much as parsing the request.
+        let prefix = "/2015-03-31/functions/".utf8, suffix = "/invocations".utf8
+        let bytes = path.utf8
+        let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        guard bytes.distance(from: bytes.startIndex, to: end) > prefix.count + suffix.count,
+            bytes.starts(with: prefix)
         else { return nil }
-        let name = route.dropFirst(prefix.utf8.count).dropLast(suffix.utf8.count)
-        return name.contains("/") ? nil : name
+        let start = bytes.index(bytes.startIndex, offsetBy: prefix.count)
+        let nameEnd = bytes.index(end, offsetBy: -suffix.count)
+        guard bytes[nameEnd..<end].elementsEqual(suffix), !bytes[start..<nameEnd].contains(UInt8(ascii: "/")) else {
+            return nil
+        }
+        return path[start..<nameEnd]
     }
 
     // MARK: Answering
@@ -205,9 +211,7 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         if case .failure(let error) = verifier.verify(SigV4Request(head, uri: uri, body: body)) { throw error }
         let (name, qualifier) = try LambdaWire.target(
             rawName: String(Self.invocationName(uri.path) ?? ""), queryQualifier: uri.queryParameters.get("Qualifier"))
-        return try LambdaAPI.syncInvocation(name: name, qualifier: qualifier, payload: body) {
-            head.headerFields[HTTPField.Name($0)!]
-        }
+        return try LambdaAPI.syncInvocation(name: name, qualifier: qualifier, payload: body, headers: head.headerFields)
     }
 
     private func answer(_ status: HTTPResponse.Status, _ headers: HTTPFields, _ body: [UInt8], context: ChannelHandlerContext) {

@@ -9,13 +9,12 @@ extension LambdaAPI {
     /// `DryRun` checks the function exists.
     func invoke(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let (name, qualifier) = try LambdaWire.target(request, context)
-        let type = request.headers[HTTPField.Name("X-Amz-Invocation-Type")!] ?? "RequestResponse"
+        let type = request.headers[.amzInvocationType] ?? "RequestResponse"
         switch type {
         case "RequestResponse":
             let payload = try await LambdaWire.bytes(request, limit: Self.syncPayloadLimit)
-            let invocation = try Self.syncInvocation(name: name, qualifier: qualifier, payload: payload) {
-                request.headers[HTTPField.Name($0)!]
-            }
+            let invocation = try Self.syncInvocation(
+                name: name, qualifier: qualifier, payload: payload, headers: request.headers)
             let response = try await invoker.invoke(invocation)
             return Response(
                 status: .ok, headers: Self.syncResponseHeaders(response, logTail: invocation.wantsLogTail),
@@ -31,7 +30,7 @@ extension LambdaAPI {
                     payload: payload.isEmpty ? Array("{}".utf8) : payload))
             asyncEnqueued()
             var headers: HTTPFields = [.contentLength: "0"]
-            headers[HTTPField.Name("x-amzn-RequestId")!] = requestID
+            headers[.amznRequestID] = requestID
             return Response(status: .accepted, headers: headers)
         case "DryRun":
             _ = try await functions.get(name, qualifier: qualifier)
@@ -43,23 +42,23 @@ extension LambdaAPI {
 
     /// A `RequestResponse` invocation from its parts; this route and `InvokeFastPath` share it.
     static func syncInvocation(
-        name: String, qualifier: String?, payload: [UInt8], header: (String) -> String?
+        name: String, qualifier: String?, payload: [UInt8], headers: HTTPFields
     ) throws(GustError) -> InvocationRequest {
         try checkJSON(payload)
         return InvocationRequest(
             functionName: name, qualifier: qualifier, payload: payload.isEmpty ? Array("{}".utf8) : payload,
-            mode: .sync, source: "api", clientContext: try clientContext(header("X-Amz-Client-Context")),
-            wantsLogTail: header("X-Amz-Log-Type") == "Tail")
+            mode: .sync, source: "api", clientContext: try clientContext(headers[.amzClientContext]),
+            wantsLogTail: headers[.amzLogType] == "Tail")
     }
 
     /// The headers of a `RequestResponse` answer (status 200, the function's payload as body).
     static func syncResponseHeaders(_ response: InvocationResponse, logTail: Bool) -> HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json"]
-        headers[HTTPField.Name("X-Amz-Executed-Version")!] = response.executedVersion
-        headers[HTTPField.Name("x-amzn-RequestId")!] = response.requestID
-        if let error = response.functionError { headers[HTTPField.Name("X-Amz-Function-Error")!] = error }
+        headers[.amzExecutedVersion] = response.executedVersion
+        headers[.amznRequestID] = response.requestID
+        if let error = response.functionError { headers[.amzFunctionError] = error }
         if logTail {
-            headers[HTTPField.Name("X-Amz-Log-Result")!] = Data(Self.tail(response.logs)).base64EncodedString()
+            headers[.amzLogResult] = Data(Self.tail(response.logs)).base64EncodedString()
         }
         return headers
     }

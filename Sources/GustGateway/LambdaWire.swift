@@ -55,7 +55,9 @@ enum LambdaWire {
 
     /// The same from the raw (percent-encoded) path segment and the decoded `Qualifier` parameter.
     static func target(rawName: String, queryQualifier: String?) throws(GustError) -> (String, String?) {
-        let (name, pathQualifier) = try FunctionName.parse(rawName.removingPercentEncoding ?? "")
+        // Foundation's percent decoding goes through NSString; most names have nothing to decode.
+        let decoded = rawName.utf8.contains(UInt8(ascii: "%")) ? rawName.removingPercentEncoding ?? "" : rawName
+        let (name, pathQualifier) = try FunctionName.parse(decoded)
         if let pathQualifier, let queryQualifier, pathQualifier != queryQualifier {
             throw .invalid("The derived qualifier from the function name does not match the specified qualifier.")
         }
@@ -181,4 +183,16 @@ enum LambdaWire {
     }
 
     private static func lowerFirst(_ key: String) -> String { key.prefix(1).lowercased() + key.dropFirst() }
+}
+
+/// The Lambda API's own header names, made once (a name is validated and lower-cased when made).
+extension HTTPField.Name {
+    static let amzInvocationType = Self("X-Amz-Invocation-Type")!
+    static let amzClientContext = Self("X-Amz-Client-Context")!
+    static let amzLogType = Self("X-Amz-Log-Type")!
+    static let amzLogResult = Self("X-Amz-Log-Result")!
+    static let amzExecutedVersion = Self("X-Amz-Executed-Version")!
+    static let amzFunctionError = Self("X-Amz-Function-Error")!
+    static let amznRequestID = Self("x-amzn-RequestId")!
+    static let amznErrorType = Self("x-amzn-ErrorType")!
 }

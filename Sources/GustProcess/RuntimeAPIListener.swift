@@ -74,13 +74,16 @@ final class RuntimeAPIHandler: InOrderResponder {
 
     private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8], tooLarge: Bool) {
         let keepAlive = head.isKeepAlive
-        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-        guard path.hasPrefix(Self.prefix) else {
+        // Routed on UTF-8 bytes: Character-wise splitting of the URI cost more than the rest of
+        // an exchange's handling.
+        let uri = head.uri.utf8
+        let end = uri.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
+        guard uri[..<end].starts(with: Self.prefix.utf8) else {
             return respond(context, .notFound, error: "UnknownRoute", "No such Runtime API route", keepAlive: keepAlive)
         }
-        let route = path.dropFirst(Self.prefix.count)
-        let errorType = head.headers.first(name: "Lambda-Runtime-Function-Error-Type")
-        if head.method == .GET, route == "invocation/next" {
+        let route = uri[uri.index(uri.startIndex, offsetBy: Self.prefix.utf8.count)..<end]
+        var errorType: String? { head.headers.first(name: "Lambda-Runtime-Function-Error-Type") }
+        if head.method == .GET, route.elementsEqual("invocation/next".utf8) {
             let promise = context.eventLoop.makePromise(of: RuntimeEvent?.self)
             instance.next(promise)
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
@@ -93,14 +96,18 @@ final class RuntimeAPIHandler: InOrderResponder {
             }
             return
         }
-        if head.method == .POST, route == "init/error" {
+        if head.method == .POST, route.elementsEqual("init/error".utf8) {
             instance.initFailed(payload: body, errorType: errorType)
             return accepted(context, keepAlive: keepAlive)
         }
-        if head.method == .POST, route.hasPrefix("invocation/") {
-            let parts = route.split(separator: "/")
-            if parts.count == 3, parts[2] == "response" || parts[2] == "error" {
-                let requestID = String(parts[1])
+        if head.method == .POST, route.starts(with: "invocation/".utf8) {
+            // invocation/{id}/response or invocation/{id}/error
+            let rest = route.dropFirst("invocation/".utf8.count)
+            let slash = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+            let kind = rest[slash...].dropFirst()
+            let isError = kind.elementsEqual("error".utf8)
+            if slash > rest.startIndex, isError || kind.elementsEqual("response".utf8) {
+                let requestID = String(decoding: rest[..<slash], as: UTF8.self)
                 if tooLarge {
                     let message = "Response payload size exceeded maximum allowed payload size (\(Self.maxBodyBytes) bytes)."
                     _ = instance.complete(
@@ -109,7 +116,7 @@ final class RuntimeAPIHandler: InOrderResponder {
                         errorType: "Function.ResponseSizeTooLarge", isError: true)
                     return respond(context, .payloadTooLarge, error: "RequestEntityTooLarge", message, keepAlive: keepAlive)
                 }
-                guard instance.complete(requestID: requestID, payload: body, errorType: errorType, isError: parts[2] == "error") else {
+                guard instance.complete(requestID: requestID, payload: body, errorType: errorType, isError: isError) else {
                     return respond(context, .badRequest, error: "InvalidRequestID", "Invalid request ID", keepAlive: keepAlive)
                 }
                 return accepted(context, keepAlive: keepAlive)
