@@ -41,7 +41,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
 
     private struct Inflight {
         var context: InvocationContext
-        var continuation: CheckedContinuation<InstanceResult, Never>
+        var completion: @Sendable (InstanceResult) -> Void
         var timer: Scheduled<Void>?
     }
 
@@ -211,8 +211,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
         poller?.succeed(nil)
         if let inflight {
             inflight.timer?.cancel()
-            inflight.continuation.resume(
-                returning: .failure(.interrupted, type: "Runtime.Interrupted", message: "The instance was stopped"))
+            inflight.completion(.failure(.interrupted, type: "Runtime.Interrupted", message: "The instance was stopped"))
         }
         await listener?.close()
         await cgroup?.remove()
@@ -230,36 +229,43 @@ final class ProcessInstance: FunctionInstance, Sendable {
 
     func invoke(_ invocation: InvocationContext) async -> InstanceResult {
         await withCheckedContinuation { continuation in
-            var deliver: EventLoopPromise<RuntimeEvent?>?
-            let accepted = state.withLock { state -> Bool in
-                guard !state.stopped else { return false }
-                switch state.machine.invokeRequested(requestID: invocation.requestID) {
-                case .reject:
-                    return false
-                case .deliverToParkedPoller:
-                    deliver = state.poller
-                    state.poller = nil
-                    state.inflight = Inflight(
-                        context: invocation, continuation: continuation,
-                        timer: timer(invocation, seconds: invocation.timeoutSeconds))
-                case .holdUntilPolled:
-                    // Until the runtime polls, the allowance includes its init time.
-                    state.inflight = Inflight(
-                        context: invocation, continuation: continuation,
-                        timer: timer(invocation, seconds: invocation.timeoutSeconds + configuration.initTimeoutSeconds))
-                }
-                return true
-            }
-            guard accepted else {
-                var refused = InstanceResult.failure(
-                    .crashed, type: "Runtime.ExitError",
-                    message: "RequestId: \(invocation.requestID) Error: the instance is not available")
-                refused.notStarted = true
-                continuation.resume(returning: refused)
-                return
-            }
-            deliver?.succeed(RuntimeEvent(invocation))
+            invoke(invocation) { continuation.resume(returning: $0) }
         }
+    }
+
+    /// Without a task: the scheduler's warm path calls this on the caller's event loop, and the
+    /// answer comes back on the instance's (by thread affinity, the same one). Through the
+    /// protocol's default, every warm call paid a task and two hops on the global executor.
+    func invoke(_ invocation: InvocationContext, completion: @escaping @Sendable (InstanceResult) -> Void) {
+        var deliver: EventLoopPromise<RuntimeEvent?>?
+        let accepted = state.withLock { state -> Bool in
+            guard !state.stopped else { return false }
+            switch state.machine.invokeRequested(requestID: invocation.requestID) {
+            case .reject:
+                return false
+            case .deliverToParkedPoller:
+                deliver = state.poller
+                state.poller = nil
+                state.inflight = Inflight(
+                    context: invocation, completion: completion,
+                    timer: timer(invocation, seconds: invocation.timeoutSeconds))
+            case .holdUntilPolled:
+                // Until the runtime polls, the allowance includes its init time.
+                state.inflight = Inflight(
+                    context: invocation, completion: completion,
+                    timer: timer(invocation, seconds: invocation.timeoutSeconds + configuration.initTimeoutSeconds))
+            }
+            return true
+        }
+        guard accepted else {
+            var refused = InstanceResult.failure(
+                .crashed, type: "Runtime.ExitError",
+                message: "RequestId: \(invocation.requestID) Error: the instance is not available")
+            refused.notStarted = true
+            completion(refused)
+            return
+        }
+        deliver?.succeed(RuntimeEvent(invocation))
     }
 
     private func timer(_ invocation: InvocationContext, seconds: Int) -> Scheduled<Void> {
@@ -284,7 +290,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
             payload: FunctionErrorDocument.timeout(requestID: requestID, seconds: inflight.context.timeoutSeconds),
             errorType: "Sandbox.Timedout")
         finish(&result)
-        inflight.continuation.resume(returning: result)
+        inflight.completion(result)
     }
 
     /// Attaches logs, init time and memory to a result.
@@ -360,7 +366,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
             result = InstanceResult(outcome: .success, payload: payload)
         }
         finish(&result)
-        inflight.continuation.resume(returning: result)
+        inflight.completion(result)
         return true
     }
 
@@ -377,7 +383,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
         let type = errorType ?? FunctionErrorDocument.errorType(in: payload) ?? "Runtime.InitError"
         var result = InstanceResult(outcome: .initError, payload: payload, errorType: type)
         finish(&result, flushPartial: true)
-        inflight.continuation.resume(returning: result)
+        inflight.completion(result)
     }
 
     /// Called on Foundation's process-monitoring thread.
@@ -413,7 +419,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
         // Give the pipes a moment: the kernel may still hold the dying process's last output.
         usleep(5000)
         finish(&result, flushPartial: true)
-        inflight.continuation.resume(returning: result)
+        inflight.completion(result)
     }
 
     static func signalName(_ signal: Int32) -> String {
