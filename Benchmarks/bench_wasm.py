@@ -163,13 +163,17 @@ def write_markdown(r):
         "Machine: %s. Command: `Benchmarks/run.sh wasm` (release build)." % machine(),
         "`wasm-hello` is `examples/hello-wasm-c` (a WASI command: a fresh instance per invocation);",
         "`wasm-reactor` is `examples/hello-wasm-reactor` (`_initialize` once, `gust_handle` per call).",
-        "Cold = the first invoke after deploying new code (the module is parsed on that invoke), median of %d." % COLD_RUNS,
+        "Cold = the first invoke after deploying new code, median of %d. Deploying parses the module and" % COLD_RUNS,
+        "makes a reactor's spare instance: instantiated with its code translated, `_initialize` not run",
+        "(docs/wasm.md); the invoke starts the instance from it and runs `_initialize` and the call.",
         "",
         "Inside the scheduler (`gust-bench wasm`: `Scheduler.invoke` called directly):",
         "",
         "| measurement | wasm-hello (command) | wasm-reactor |",
         "|---|---|---|",
         "| cold, first invoke after deploy | %.2f ms | %.2f ms |" % (sh["cold_after_deploy_ms"], sr["cold_after_deploy_ms"]),
+        "| cold without a spare (runtime alone: instance start and first call, WasmKit translating on it) | | %.2f ms |" % (
+            r["scheduler"]["wasm-reactor-runtime-only"]["cold_without_spare_ms"]),
         "| warm, 1 caller: p50 / p99 | %.0f / %.0f µs | %.0f / %.0f µs |" % (
             us(sh["warm_1"]["p50_ms"]), us(sh["warm_1"]["p99_ms"]), us(sr["warm_1"]["p50_ms"]), us(sr["warm_1"]["p99_ms"])),
         "| warm, 4 callers: p50 / p99, throughput | %.0f / %.0f µs, %.0f/s | %.0f / %.0f µs, %.0f/s |" % (
