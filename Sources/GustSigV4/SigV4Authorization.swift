@@ -66,15 +66,20 @@ struct SigV4Authorization {
         var credential: String?
         var signedHeaderList: String?
         var signature: String?
-        for component in header.utf8.dropFirst(prefix.utf8.count).split(separator: UInt8(ascii: ",")) {
-            let field = ASCII.trimmingSpaces(component)
+        var rest = header.utf8.dropFirst(prefix.utf8.count)
+        while !rest.isEmpty {
+            let comma = rest.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
+            let field = ASCII.trimmingSpaces(rest[..<comma])
+            rest = rest[comma...].dropFirst()
             guard let equals = field.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = field[..<equals]
             let value = String(decoding: field[field.index(after: equals)...], as: UTF8.self)
-            switch String(decoding: field[..<equals], as: UTF8.self) {
-            case "Credential": credential = value
-            case "SignedHeaders": signedHeaderList = value
-            case "Signature": signature = value
-            default: continue
+            if name.elementsEqual("Credential".utf8) {
+                credential = value
+            } else if name.elementsEqual("SignedHeaders".utf8) {
+                signedHeaderList = value
+            } else if name.elementsEqual("Signature".utf8) {
+                signature = value
             }
         }
         for (name, value) in [("Credential", credential), ("SignedHeaders", signedHeaderList), ("Signature", signature)]

@@ -83,6 +83,8 @@ enum SigV4Canonical {
     static func removeDotSegments(_ path: String) -> String {
         guard !path.isEmpty else { return "/" }
         let bytes = path.utf8
+        // Most paths have nothing to resolve or collapse.
+        if isNormalized(bytes) { return path }
         var output: [Substring.UTF8View] = []
         for segment in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
             if segment.elementsEqual(".".utf8) { continue }
@@ -101,6 +103,25 @@ enum SigV4Canonical {
         }
         if bytes.last == UInt8(ascii: "/") && !output.isEmpty { result.append(UInt8(ascii: "/")) }
         return String(decoding: result, as: UTF8.self)
+    }
+
+    /// Whether `removeDotSegments` would return `bytes` unchanged: absolute, no empty segment
+    /// (`//`), no `.` or `..` segment.
+    static func isNormalized(_ bytes: String.UTF8View) -> Bool {
+        guard bytes.first == UInt8(ascii: "/") else { return false }
+        var length = 0
+        var dots = 0
+        for byte in bytes.dropFirst() {
+            if byte == UInt8(ascii: "/") {
+                if length == 0 || (dots == length && dots <= 2) { return false }
+                length = 0
+                dots = 0
+            } else {
+                length += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return !(length > 0 && dots == length && dots <= 2)
     }
 
     /// The path with every segment decoded and encoded once: S3's canonical URI, and the

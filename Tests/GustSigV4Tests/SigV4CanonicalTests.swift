@@ -26,6 +26,9 @@ struct SigV4CanonicalTests {
         arguments: [
             ("", "/"), ("/", "/"), ("//example//", "/example/"), ("/./example", "/example"),
             ("/example1/example2/../..", "/"), ("/a/../../b", "/b"), ("/a/b/", "/a/b/"),
+            // Around the shortcut for paths with nothing to resolve:
+            ("/a/b", "/a/b"), ("/a/...", "/a/..."), ("/.hidden/x", "/.hidden/x"), ("/a/.", "/a"),
+            ("/a/..", "/"), ("/a/./b", "/a/b"), ("/a//", "/a/"), ("a/b", "a/b"),
         ])
     func removeDotSegments(input: String, expected: String) {
         #expect(SigV4Canonical.removeDotSegments(input) == expected)
