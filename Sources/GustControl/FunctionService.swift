@@ -70,7 +70,9 @@ public struct FunctionService: Sendable {
         var config = try await get(name, qualifier: nil)
         patch.apply(to: &config)
         try config.validate()
-        return try await saveLatest(config, publish: false)
+        let saved = try await saveLatest(config, publish: false)
+        await scheduler.prepare(saved)
+        return saved
     }
 
     private func saveLatest(_ config: FunctionConfiguration, publish: Bool) async throws(GustError) -> FunctionConfiguration {

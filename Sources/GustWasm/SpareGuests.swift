@@ -9,9 +9,9 @@ import WasmKit
 /// WasmKit translates a function's body per instance, at its first call, and cannot share or
 /// keep that work; for a C reactor that is nearly all of a cold start (2–4 ms for printf's
 /// core; docs/wasm.md). Engines that compile ahead of time (Wasmtime, behind Spin) do that at
-/// deploy, and this is the same move for WasmKit: deploy makes the version's spare, and the
-/// instance that takes it makes the next one in the background, so later cold starts
-/// (scale-out, after keep-alive) find one as well.
+/// deploy, and this is the same move for WasmKit: deploy makes the version's spare, and each new
+/// instance, once it has answered its first call, makes the next one in the background, so
+/// later cold starts (scale-out, after keep-alive) find one as well.
 ///
 /// A spare has run no guest code (modules with a start function get none), so an instance made
 /// from one starts as fresh as any other: `_initialize` runs at its first invocation and is its
@@ -38,7 +38,19 @@ final class SpareGuests: Sendable {
         /// Keys of `ready`, oldest first.
         var order: [Key] = []
         var making: Set<Key> = []
+        /// The newest key asked for per function version: a spare made for an older one (a refill
+        /// that finishes after a redeploy) is stale and dropped.
+        var current: [VersionKey: Key] = [:]
         var closed = false
+    }
+
+    private struct VersionKey: Hashable {
+        let functionName: String
+        let version: String
+        init(_ key: Key) {
+            functionName = key.settings.functionName
+            version = key.settings.version
+        }
     }
 
     private let state = Mutex(State())
@@ -66,13 +78,35 @@ final class SpareGuests: Sendable {
     /// Makes the spare for `key` on a guest worker and returns when it is ready, unless one is
     /// ready or being made already. A module that fails to instantiate gets none; its first
     /// invocation reports why, as without spares.
-    func make(_ key: Key, program: WasmProgram, interrupter: GuestInterrupter = GuestInterrupter()) async {
-        guard Self.eligible(program) else { return }
-        let claimed = state.withLock { state in
-            guard !state.closed, state.ready[key] == nil, !state.making.contains(key) else { return false }
+    /// - Parameter replacing: a deploy's call: `key` becomes the version's current settings. A
+    ///   refill (false) only makes a spare for the current settings, or for a version that has
+    ///   none yet; an instance of an older configuration finishing its first call late must not
+    ///   displace the new one's spare.
+    func make(
+        _ key: Key, program: WasmProgram, replacing: Bool, interrupter: GuestInterrupter = GuestInterrupter()
+    ) async {
+        let eligible = Self.eligible(program)
+        let (claimed, superseded) = state.withLock { state -> (Bool, [Guest]) in
+            guard !state.closed else { return (false, []) }
+            let version = VersionKey(key)
+            var superseded: [Guest] = []
+            if state.current[version] != key, replacing || state.current[version] == nil {
+                state.current[version] = key
+                // Spares of the same version under older settings (environment, memory, code).
+                state.order.removeAll { other in
+                    guard VersionKey(other) == version, other != key else { return false }
+                    if let guest = state.ready.removeValue(forKey: other) { superseded.append(guest) }
+                    return true
+                }
+            }
+            // A deploy of a module that gets no spare still drops the older settings' spare.
+            guard eligible, state.current[version] == key, state.ready[key] == nil, !state.making.contains(key) else {
+                return (false, superseded)
+            }
             state.making.insert(key)
-            return true
+            return (true, superseded)
         }
+        _ = superseded  // dropped outside the lock
         guard claimed else { return }
         let made: Guest? = await withCheckedContinuation { continuation in
             GuestExecutor.shared.submit { [engine] in
@@ -85,16 +119,8 @@ final class SpareGuests: Sendable {
         let evicted: [Guest] = state.withLock { state in
             state.making.remove(key)
             guard let made else { return [] }
-            guard !state.closed else { return [made] }
-            // A spare of the same version under older settings (environment, memory) is stale.
+            guard !state.closed, state.current[VersionKey(key)] == key else { return [made] }
             var evicted: [Guest] = []
-            state.order.removeAll { other in
-                guard other.settings.functionName == key.settings.functionName,
-                    other.settings.version == key.settings.version
-                else { return false }
-                if let guest = state.ready.removeValue(forKey: other) { evicted.append(guest) }
-                return true
-            }
             state.ready[key] = made
             state.order.append(key)
             while state.order.count > Self.capacity, let oldest = state.order.first {
@@ -115,6 +141,7 @@ final class SpareGuests: Sendable {
             defer {
                 state.ready = [:]
                 state.order = []
+                state.current = [:]
                 state.closed = true
             }
             return Array(state.ready.values)

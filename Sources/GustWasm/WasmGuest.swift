@@ -48,14 +48,19 @@ extension WasmProgram {
     /// a fixed order, so the scan stops at the first one that follows the start section.
     static func hasStartSection(_ bytes: [UInt8]) -> Bool {
         var parser = Parser(bytes: bytes)
-        while let payload = try? parser.parseNext() {
-            switch payload {
-            case .startSection: return true
-            case .elementSection, .dataCount, .codeSection, .dataSection: return false
-            default: continue
+        // Unreadable counts as having one: no spare then, rather than guest code at deploy.
+        do {
+            while let payload = try parser.parseNext() {
+                switch payload {
+                case .startSection: return true
+                case .elementSection, .dataCount, .codeSection, .dataSection: return false
+                default: continue
+                }
             }
+            return false
+        } catch {
+            return true
         }
-        return false
     }
 }
 

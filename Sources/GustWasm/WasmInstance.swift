@@ -14,10 +14,16 @@ final class WasmInstance: GustRuntime.FunctionInstance {
     private nonisolated(unsafe) var loadFailure: GustError?
     private let stopped = Mutex(false)
     private let interrupter: GuestInterrupter
+    /// Runs once, after the first invocation has answered. Touched only in `lane`.
+    private nonisolated(unsafe) var afterFirstCall: (@Sendable () -> Void)?
 
-    init(spec: InstanceSpec, settings: GuestSettings, engine: Engine, cache: ProgramCache, wasmPath: String) {
+    init(
+        spec: InstanceSpec, settings: GuestSettings, engine: Engine, cache: ProgramCache, wasmPath: String,
+        afterFirstCall: (@Sendable () -> Void)? = nil
+    ) {
         id = spec.instanceID
         interrupter = GuestInterrupter()
+        self.afterFirstCall = afterFirstCall
         lane.run { [self] in
             do throws(GustError) {
                 let (program, parseMs) = try cache.program(at: wasmPath)
@@ -31,9 +37,10 @@ final class WasmInstance: GustRuntime.FunctionInstance {
     }
 
     /// An instance around a spare guest (`SpareGuests`), instantiated ahead of time.
-    init(spec: InstanceSpec, spare: SpareGuests.Guest) {
+    init(spec: InstanceSpec, spare: SpareGuests.Guest, afterFirstCall: (@Sendable () -> Void)? = nil) {
         id = spec.instanceID
         interrupter = spare.guest.interrupter
+        self.afterFirstCall = afterFirstCall
         lane.run { [self] in
             guest = spare.guest
         }
@@ -49,6 +56,10 @@ final class WasmInstance: GustRuntime.FunctionInstance {
         let queued = lane.run { [self] in
             if let guest {
                 completion(guest.invoke(invocation))
+                if let next = afterFirstCall {
+                    afterFirstCall = nil
+                    next()
+                }
             } else {
                 completion(
                     .failure(

@@ -41,7 +41,7 @@ public struct WasmRuntime: FunctionRuntime {
             }
         }
         if let program {
-            await spares.make(SpareGuests.Key(path: path, settings: settings(for: function)), program: program)
+            await spares.make(SpareGuests.Key(path: path, settings: settings(for: function)), program: program, replacing: true)
         }
     }
 
@@ -56,12 +56,21 @@ public struct WasmRuntime: FunctionRuntime {
         try Self.checkHandler(function.handler)
         let path = "\(spec.codeDirectory)/\(function.handler)"
         let key = SpareGuests.Key(path: path, settings: settings(for: function))
-        if let spare = spares.take(key) {
-            // The next cold start of this version finds a spare too.
-            Task { [spares, program = spare.guest.program] in await spares.make(key, program: program) }
-            return WasmInstance(spec: spec, spare: spare)
+        // The next cold start of this version finds a spare too: made once this instance has
+        // answered its first call, so that the translation does not compete with it. This also
+        // covers versions that were never deployed through this server's `prepare` (published
+        // versions, functions from before a restart).
+        let makeNextSpare: @Sendable () -> Void = { [spares, cache] in
+            Task {
+                guard let (program, _) = try? cache.program(at: path) else { return }
+                await spares.make(key, program: program, replacing: false)
+            }
         }
-        return WasmInstance(spec: spec, settings: key.settings, engine: engine, cache: cache, wasmPath: path)
+        if let spare = spares.take(key) {
+            return WasmInstance(spec: spec, spare: spare, afterFirstCall: makeNextSpare)
+        }
+        return WasmInstance(
+            spec: spec, settings: key.settings, engine: engine, cache: cache, wasmPath: path, afterFirstCall: makeNextSpare)
     }
 
     public func shutdown() async {

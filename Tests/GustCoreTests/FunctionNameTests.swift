@@ -11,6 +11,8 @@ import Testing
         ("arn:aws:lambda:us-east-1:000000000000:function:hello", "hello", nil),
         ("arn:aws:lambda:us-east-1:000000000000:function:hello:$LATEST", "hello", "$LATEST"),
         ("000000000000:function:hello:2", "hello", "2"),
+        // A bare name is a name, even this one (Lambda's pattern allows it).
+        ("arn", "arn", nil),
     ] as [(String, String, String?)])
     func parsesNamesQualifiersAndARNs(raw: String, name: String, qualifier: String?) throws {
         let parsed = try FunctionName.parse(raw)
@@ -18,7 +20,7 @@ import Testing
         #expect(parsed.qualifier == qualifier)
     }
 
-    @Test(arguments: ["", "has space", "slash/name", String(repeating: "a", count: 65), "a:b:c", "bad:qual!"])
+    @Test(arguments: ["", "has space", "slash/name", String(repeating: "a", count: 65), "a:b:c", "bad:qual!", "café", "e\u{301}", "a\r\nb"])
     func rejectsInvalidNames(raw: String) {
         #expect(throws: GustError.self) { try FunctionName.parse(raw) }
     }

@@ -401,6 +401,40 @@ extension InstanceResult {
         await instance.stop()
     }
 
+    @Test func aLateRefillForOlderSettingsDoesNotDisplaceTheNewSpare() async throws {
+        let old = try await deploy(Guests.echoReactor, name: "redeployed.wasm")
+        let instance = try await start(old)  // takes the spare of the old settings
+        var new = old
+        new.environment = ["A": "2"]
+        await harness.runtime.prepare(new, codeDirectory: harness.directory)
+        // The old instance's first call ends after the redeploy: its refill must not replace
+        // the new settings' spare.
+        #expect(await instance.invoke(WasmHarness.context("[3]")).text == "[3]")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(harness.runtime.spares.readyCount == 1)
+        let fresh = try await start(new)
+        #expect(harness.runtime.spares.readyCount == 0)
+        #expect(await fresh.invoke(WasmHarness.context("[4]")).text == "[4]")
+        await instance.stop()
+        await fresh.stop()
+    }
+
+    @Test func aVersionWithoutASpareGetsOneAfterItsFirstColdStart() async throws {
+        // Not deployed through `prepare` (a published version, or one from before a restart).
+        FileManager.default.createFile(
+            atPath: "\(harness.directory)/unprepared.wasm", contents: Data(try wat2wasm(Guests.echoReactor)))
+        let function = FunctionConfiguration(
+            name: "unprepared", version: "1", runtime: "wasm", handler: "unprepared.wasm", timeoutSeconds: 1,
+            codeSha256: "", codeID: "c", codeSize: 0)
+        let first = try await start(function)
+        #expect(harness.runtime.spares.readyCount == 0)
+        #expect(await first.invoke(WasmHarness.context("[5]")).text == "[5]")
+        let deadline = Date() + 5
+        while harness.runtime.spares.readyCount == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(harness.runtime.spares.readyCount == 1)
+        await first.stop()
+    }
+
     @Test func brokenModulesAreInitErrors() async throws {
         let name = "broken.wasm"
         FileManager.default.createFile(atPath: "\(harness.directory)/\(name)", contents: Data("not wasm".utf8))
