@@ -48,11 +48,16 @@ enum Guests {
         """
 
     /// A reactor: `_initialize` sets the counter to 5, each call adds one and prints it.
-    static let counterReactor = """
+    static let counterReactor = counterReactor(initialize: "(global.set $n (i32.const 5))")
+
+    /// A reactor whose `_initialize` runs `initialize`; each call adds one to the counter `$n`
+    /// and prints it (one digit).
+    static func counterReactor(initialize: String) -> String {
+        """
         (module \(wasi)
           (memory (export "memory") 1)
           (global $n (mut i32) (i32.const 0))
-          (func (export "_initialize") (global.set $n (i32.const 5)))
+          (func (export "_initialize") \(initialize))
           (func (export "gust_handle") (param $len i32) (result i32)
             (global.set $n (i32.add (global.get $n) (i32.const 1)))
             (i32.store8 (i32.const 100) (i32.add (i32.const 48) (global.get $n)))
@@ -61,6 +66,7 @@ enum Guests {
             (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
             (i32.const 0)))
         """
+    }
 
     /// A reactor that echoes the event and reports its length through its status when asked to.
     static let echoReactor = """
@@ -348,19 +354,7 @@ extension InstanceResult {
     @Test func deployMakesAReactorsSpareWhichRunsNoGuestCodeBeforeItsFirstInvocation() async throws {
         // `_initialize` adds 5: had it run when the spare was made as well, the first call would say ";"
         // (48 + 11), not 6.
-        let reactor = """
-            (module \(Guests.wasi)
-              (memory (export "memory") 1)
-              (global $n (mut i32) (i32.const 0))
-              (func (export "_initialize") (global.set $n (i32.add (global.get $n) (i32.const 5))))
-              (func (export "gust_handle") (param $len i32) (result i32)
-                (global.set $n (i32.add (global.get $n) (i32.const 1)))
-                (i32.store8 (i32.const 100) (i32.add (i32.const 48) (global.get $n)))
-                (i32.store (i32.const 0) (i32.const 100))
-                (i32.store (i32.const 4) (i32.const 1))
-                (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
-                (i32.const 0)))
-            """
+        let reactor = Guests.counterReactor(initialize: "(global.set $n (i32.add (global.get $n) (i32.const 5)))")
         let function = try await deploy(reactor, name: "spare.wasm")
         #expect(harness.runtime.spares.readyCount == 1)
         let first = try await start(function)

@@ -153,13 +153,16 @@ if wasmMode {
     let runtime = WasmRuntime(scratchRoot: data + "/scratch-only", logger: logger)
     let function = FunctionConfiguration(
         name: "reactor-only", runtime: "wasm", handler: "reactor.wasm", codeSha256: "", codeID: "", codeSize: 0)
+    func benchContext() -> InvocationContext {
+        InvocationContext(
+            requestID: UUID().uuidString, payload: Array(#"{"name":"bench"}"#.utf8), deadline: Date() + 10,
+            timeoutSeconds: 10, invokedFunctionARN: "arn")
+    }
     // A cold start without a spare (this runtime never deployed the function, so it has none):
     // instance start and first call, WasmKit translating on that call. Run 0 also parses.
     var unspared: [Double] = []
     for run in 0..<8 {
-        let context = InvocationContext(
-            requestID: UUID().uuidString, payload: Array(#"{"name":"bench"}"#.utf8), deadline: Date() + 10,
-            timeoutSeconds: 10, invokedFunctionARN: "arn")
+        let context = benchContext()
         let start = ContinuousClock.now
         let instance = try await runtime.start(InstanceSpec(instanceID: "cold-\(run)", function: function, codeDirectory: directory))
         let result = await instance.invoke(context)
@@ -170,9 +173,7 @@ if wasmMode {
     let instance = try await runtime.start(InstanceSpec(instanceID: "only", function: function, codeDirectory: directory))
     var latencies: [Double] = []
     for index in 0..<3200 {
-        let context = InvocationContext(
-            requestID: UUID().uuidString, payload: Array(#"{"name":"bench"}"#.utf8), deadline: Date() + 10,
-            timeoutSeconds: 10, invokedFunctionARN: "arn")
+        let context = benchContext()
         let start = ContinuousClock.now
         let result = await instance.invoke(context)
         if index >= 200 { latencies.append(milliseconds(ContinuousClock.now - start)) }
