@@ -1,5 +1,6 @@
 import Foundation
 import GustCore
+import GustHTTP
 import GustScheduler
 import GustStore
 import Hummingbird
@@ -126,7 +127,7 @@ struct GustAPI: Sendable {
     }
 
     private func name(_ context: some RequestContext) throws -> String {
-        let raw = context.parameters.get("name").flatMap { $0.removingPercentEncoding } ?? ""
+        let raw = context.parameters.get("name").map { RouteTable.percentDecoded($0) } ?? ""
         try FunctionName.validate(raw)
         return raw
     }

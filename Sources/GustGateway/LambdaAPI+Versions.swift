@@ -1,5 +1,6 @@
 import Foundation
 import GustCore
+import GustHTTP
 import Hummingbird
 
 extension LambdaAPI {
@@ -56,7 +57,7 @@ extension LambdaAPI {
     }
 
     private func aliasName(_ context: some RequestContext) throws(GustError) -> String {
-        let raw = context.parameters.get("alias").flatMap { $0.removingPercentEncoding } ?? ""
+        let raw = context.parameters.get("alias").map { RouteTable.percentDecoded($0) } ?? ""
         try FunctionName.validateAliasName(raw)
         return raw
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GustCore
+import GustHTTP
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -55,9 +56,7 @@ enum LambdaWire {
 
     /// The same from the raw (percent-encoded) path segment and the decoded `Qualifier` parameter.
     static func target(rawName: String, queryQualifier: String?) throws(GustError) -> (String, String?) {
-        // Foundation's percent decoding goes through NSString; most names have nothing to decode.
-        let decoded = rawName.utf8.contains(UInt8(ascii: "%")) ? rawName.removingPercentEncoding ?? "" : rawName
-        let (name, pathQualifier) = try FunctionName.parse(decoded)
+        let (name, pathQualifier) = try FunctionName.parse(RouteTable.percentDecoded(rawName))
         if let pathQualifier, let queryQualifier, pathQualifier != queryQualifier {
             throw .invalid("The derived qualifier from the function name does not match the specified qualifier.")
         }

@@ -97,7 +97,7 @@ public struct RouteTable: Sendable {
     }
 
     public static func percentDecoded<S: StringProtocol>(_ text: S) -> String {
-        guard text.contains("%") else { return String(text) }
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
         return String(text).removingPercentEncoding ?? String(text)
     }
 }
