@@ -35,6 +35,9 @@ public struct Gateway: Sendable {
     }
 
     public static let maxRequestBytes = 80 * 1024 * 1024
+    /// Bodies up to this size are read before the signature is checked (a small one costs less
+    /// to read than to check twice); a larger one's key and time are checked first.
+    static let preflightThreshold = 64 * 1024
 
     public static func router(_ deps: Dependencies) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)

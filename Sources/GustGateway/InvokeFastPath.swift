@@ -32,11 +32,13 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let invoker: any Invoker
     private let verifier: SigV4Verifier
+    private let serverName: String
     private let logger: Logger
     /// Requests handed to Hummingbird whose answer has not been written yet.
     private var withHummingbird = 0
-    /// The request being read, when this handler takes it.
-    private var collecting: (head: HTTPRequest, body: ByteBuffer)?
+    /// The request being read, when this handler takes it, with its still percent-encoded
+    /// function name.
+    private var collecting: (head: HTTPRequest, name: Substring, body: [UInt8])?
     /// An invocation of this handler's is running; what arrives meanwhile waits in `held`.
     private var invoking = false
     private var held = CircularBuffer<Held>()
@@ -54,13 +56,10 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case error(any Error)
     }
 
-    /// Bodies up to this size are read before the signature is checked; the router's middleware
-    /// checks a larger one's key and time first.
-    static let maxBodyBytes = SigV4Request.preflightThreshold
-
-    init(invoker: any Invoker, verifier: SigV4Verifier, logger: Logger) {
+    init(invoker: any Invoker, verifier: SigV4Verifier, serverName: String, logger: Logger) {
         self.invoker = invoker
         self.verifier = verifier
+        self.serverName = serverName
         self.logger = logger
     }
 
@@ -75,11 +74,14 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Reads go on during an invocation until something arrives behind it (as in
+    /// `InOrderRequests.shouldRead`): holding every read would re-register a kept-alive socket
+    /// with epoll twice per request.
     func read(context: ChannelHandlerContext) {
-        if invoking {
-            readHeld = true
-        } else {
+        if held.isEmpty {
             context.read()
+        } else {
+            readHeld = true
         }
     }
 
@@ -118,24 +120,26 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func route(_ part: HTTPRequestPart, context: ChannelHandlerContext) -> Bool {
         switch part {
         case .head(let head):
-            if !passThrough, withHummingbird == 0, let length = Self.takes(head) {
-                collecting = (head, context.channel.allocator.buffer(capacity: length))
+            if !passThrough, withHummingbird == 0, let (length, name) = Self.takes(head) {
+                var body: [UInt8] = []
+                body.reserveCapacity(length)
+                collecting = (head, name, body)
                 return false
             }
             withHummingbird += 1
             if head.headerFields[.connection].map({ ASCII.equalIgnoringCase($0, "close") }) ?? false {
                 passThrough = true
             }
-        case .body(var chunk):
+        case .body(let chunk):
             if collecting != nil {
-                collecting!.body.writeBuffer(&chunk)
+                collecting!.body.append(contentsOf: chunk.readableBytesView)
                 return false
             }
         case .end:
-            if let (head, body) = collecting {
+            if let (head, name, body) = collecting {
                 collecting = nil
                 invoking = true
-                start(head, body: body, context: context)
+                start(head, name: name, body: body, context: context)
                 return false
             }
         }
@@ -143,16 +147,18 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         return true
     }
 
-    /// The body length when this handler answers the request, else nil.
-    static func takes(_ head: HTTPRequest) -> Int? {
-        guard head.method == .post, let path = head.path, invocationName(path) != nil else { return nil }
+    /// The body length and the function name (still percent-encoded) when this handler answers
+    /// the request, else nil. Bodies up to `Gateway.preflightThreshold` are read before the
+    /// signature is checked; the router's middleware checks a larger one's key and time first.
+    static func takes(_ head: HTTPRequest) -> (length: Int, name: Substring)? {
+        guard head.method == .post, let path = head.path, let name = invocationName(path) else { return nil }
         let fields = head.headerFields
-        guard let length = fields[.contentLength].flatMap({ Int($0) }), length <= maxBodyBytes,
+        guard let length = fields[.contentLength].flatMap({ Int($0) }), length <= Gateway.preflightThreshold,
             fields[.transferEncoding] == nil, fields[.expect] == nil,
             fields[.connection].map({ !ASCII.equalIgnoringCase($0, "close") }) ?? true
         else { return nil }
         if let type = fields[.amzInvocationType], type != "RequestResponse" { return nil }
-        return length
+        return (length, name)
     }
 
     /// `{name}` of `/2015-03-31/functions/{name}/invocations[?query]`, still percent-encoded.
@@ -175,16 +181,15 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Answering
 
-    private func start(_ head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext) {
+    private func start(_ head: HTTPRequest, name: Substring, body: [UInt8], context: ChannelHandlerContext) {
         let invocation: InvocationRequest
         do {
-            invocation = try prepare(head, body: Array(buffer: body))
+            invocation = try prepare(head, name: name, body: body)
         } catch {
-            let (status, headers, body) = ErrorAnswer.make(error, logger: logger) {
-                error as? GustError ?? GustError(.service, "Internal error")
-            }
+            let (status, headers, body) = ErrorAnswer.make(error, method: head.method, path: head.path ?? "", logger: logger)
             return answer(status, headers, body, context: context)
         }
+        let method = head.method, path = head.path ?? ""
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
         let logTail = invocation.wantsLogTail
@@ -196,7 +201,7 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                     handler.answer(
                         .ok, LambdaAPI.syncResponseHeaders(response, logTail: logTail), response.payload, context: context)
                 case .failure(let error):
-                    let (status, headers, body) = ErrorAnswer.make(error, logger: handler.logger) { error }
+                    let (status, headers, body) = ErrorAnswer.make(error, method: method, path: path, logger: handler.logger)
                     handler.answer(status, headers, body, context: context)
                 }
             }
@@ -206,11 +211,11 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The signature, the target and the payload, checked as the router's middleware and route do.
-    private func prepare(_ head: HTTPRequest, body: [UInt8]) throws -> InvocationRequest {
+    private func prepare(_ head: HTTPRequest, name: Substring, body: [UInt8]) throws -> InvocationRequest {
         let uri = URI(head.path ?? "")
         if case .failure(let error) = verifier.verify(SigV4Request(head, uri: uri, body: body)) { throw error }
         let (name, qualifier) = try LambdaWire.target(
-            rawName: String(Self.invocationName(uri.path) ?? ""), queryQualifier: uri.queryParameters.get("Qualifier"))
+            rawName: String(name), queryQualifier: uri.queryParameters.get("Qualifier"))
         return try LambdaAPI.syncInvocation(name: name, qualifier: qualifier, payload: body, headers: head.headerFields)
     }
 
@@ -218,7 +223,7 @@ final class InvokeFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         var headers = headers
         headers[.contentLength] = String(body.count)
         headers[.date] = HTTPDate.now()
-        headers[.server] = "Gust"
+        headers[.server] = serverName
         context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: headers))), promise: nil)
         if !body.isEmpty {
             context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)

@@ -9,12 +9,17 @@ extension Gateway {
     /// Hummingbird's HTTP/1.1 server, with each connection's handling pinned to the connection's
     /// event loop (see `LoopAffineChannel`) and synchronous invokes answered ahead of the router
     /// (`InvokeFastPath`).
-    public static func httpServer(invoker: any Invoker, verifier: SigV4Verifier, logger: Logger) -> HTTPServerBuilder {
+    /// - Parameters:
+    ///   - deps: the same ones the router gets, so both paths invoke and verify alike.
+    ///   - serverName: the `Server` header, as given to Hummingbird's configuration.
+    public static func httpServer(_ deps: Dependencies, serverName: String, logger: Logger) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             LoopAffineChannel(
                 inner: HTTP1Channel(
                     responder: responder,
-                    configuration: .init(additionalChannelHandlers: [InvokeFastPath(invoker: invoker, verifier: verifier, logger: logger)])))
+                    configuration: .init(additionalChannelHandlers: [
+                        InvokeFastPath(invoker: deps.invoker, verifier: deps.verifier, serverName: serverName, logger: logger)
+                    ])))
         }
     }
 }

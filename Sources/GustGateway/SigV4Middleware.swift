@@ -12,7 +12,6 @@ struct SigV4Middleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
     /// Paths served without credentials (health checks).
     let publicPaths: Set<String>
-    static var preflightThreshold: Int { SigV4Request.preflightThreshold }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if publicPaths.contains(request.uri.path) { return try await next(request, context) }
@@ -20,7 +19,7 @@ struct SigV4Middleware<Context: RequestContext>: RouterMiddleware {
         // Large or unannounced bodies are only read for a known key (a small one costs less to
         // read than to check twice).
         let announced = request.headers[.contentLength].flatMap { Int($0) }
-        if announced.map({ $0 > Self.preflightThreshold }) ?? true {
+        if announced.map({ $0 > Gateway.preflightThreshold }) ?? true {
             if let error = verifier.preflight(SigV4Request(request.head, uri: request.uri, body: [])) { throw error }
         }
         let body: ByteBuffer
@@ -39,10 +38,6 @@ struct SigV4Middleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension SigV4Request {
-    /// Bodies up to this size are read before the signature is checked (a small one costs less
-    /// to read than to check twice); a larger one's key and time are checked first.
-    static let preflightThreshold = 64 * 1024
-
     /// The parts of a request a signature covers, as it arrived; the middleware and
     /// `InvokeFastPath` both build it here.
     init(_ head: HTTPRequest, uri: URI, body: [UInt8]) {

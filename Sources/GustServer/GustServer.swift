@@ -74,16 +74,17 @@ public struct GustServer: Sendable {
         let verifier = SigV4Verifier(credentials: { keys[$0] })
         let triggers = HTTPTriggers(store: store, keys: store, urls: store, invoker: scheduler, verifier: verifier)
         try await triggers.reload()
-        let router = Gateway.router(
-            .init(
-                functions: functions, invoker: scheduler, asyncQueue: store, asyncEnqueued: { worker.notify() },
-                log: store, recorder: recorder, verifier: verifier, triggers: triggers))
+        let gatewayDependencies = Gateway.Dependencies(
+            functions: functions, invoker: scheduler, asyncQueue: store, asyncEnqueued: { worker.notify() },
+            log: store, recorder: recorder, verifier: verifier, triggers: triggers)
+        let router = Gateway.router(gatewayDependencies)
+        let serverName = "Gust"
         let host = config.host
         let logger = self.logger
         let app = Application(
             router: router,
-            server: Gateway.httpServer(invoker: scheduler, verifier: verifier, logger: logger),
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Gust"),
+            server: Gateway.httpServer(gatewayDependencies, serverName: serverName, logger: logger),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
                 logger.info("Gust listening on http://\(host):\(port)")

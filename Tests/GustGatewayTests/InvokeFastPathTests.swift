@@ -56,6 +56,21 @@ final class Tail: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) { events.append("error") }
 }
 
+/// Sits next to the socket and completes writes only when told, as a slow socket would.
+final class SlowWrites: ChannelOutboundHandler {
+    typealias OutboundIn = HTTPResponsePart
+    var pending: [EventLoopPromise<Void>] = []
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: nil)
+        if let promise { pending.append(promise) }
+    }
+    func completeAll() {
+        let promises = pending
+        pending = []
+        for promise in promises { promise.succeed() }
+    }
+}
+
 @Suite struct InvokeFastPathTests {
     let signer = SigV4Signer(accessKey: "AK", secretKey: "secret", region: "us-east-1", service: "lambda")
 
@@ -82,7 +97,7 @@ final class Tail: ChannelInboundHandler {
         let tail = Tail()
         let verifier = SigV4Verifier(credentials: { $0 == "AK" ? "secret" : nil })
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandlers([InvokeFastPath(invoker: invoker, verifier: verifier, logger: Logger(label: "test")), tail])
+        try channel.pipeline.syncOperations.addHandlers([InvokeFastPath(invoker: invoker, verifier: verifier, serverName: "Gust", logger: Logger(label: "test")), tail])
         return (channel, invoker, tail)
     }
 
@@ -175,6 +190,22 @@ final class Tail: ChannelInboundHandler {
         invoker.answerNext()
         #expect(try answers(channel).map(\.1) == [#"{"n":1}"#])
         #expect(tail.events == ["inputClosed", "error"])
+    }
+
+    @Test func theEndOfInputWaitsUntilTheAnswerIsWrittenAndShutdownUntilItIsGiven() throws {
+        let (channel, invoker, tail) = try setUp()
+        let slow = SlowWrites()
+        try channel.pipeline.syncOperations.addHandler(slow, position: .first)
+        try send(invokeParts("f", body: #"{"n":1}"#), channel)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(tail.events.isEmpty)
+        invoker.answerNext()
+        // Answered: shutdown may go on; the end of input only once the answer is on the wire.
+        #expect(tail.events == ["quiesce"])
+        slow.completeAll()
+        #expect(tail.events == ["quiesce", "inputClosed"])
+        #expect(try answers(channel).map(\.1) == [#"{"n":1}"#])
     }
 
     @Test func afterAConnectionCloseOrShutdownEverythingGoesToTheRouter() throws {

@@ -179,12 +179,14 @@ def test_pipelined_invokes_and_api_calls_are_answered_in_order(create_function, 
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
     invocations = f"/2015-03-31/functions/{name}/invocations"
+    # The bad invokes come straight after the first, so that the fast path answers them from
+    # what it held back; the invoke after the GET is the router's.
     batch = b"".join([
         raw("POST", invocations, json.dumps({"marker": 1}).encode()),
-        raw("GET", f"/2015-03-31/functions/{name}/configuration"),
-        raw("POST", invocations, json.dumps({"marker": 2}).encode()),
         raw("POST", invocations, b"{}", sign=False),
         raw("POST", invocations, b"not json"),
+        raw("POST", invocations, json.dumps({"marker": 2}).encode()),
+        raw("GET", f"/2015-03-31/functions/{name}/configuration"),
         raw("POST", invocations, json.dumps({"marker": 3}).encode()),
     ])
     with socket.create_connection((url.hostname, url.port), timeout=30) as conn:
@@ -204,11 +206,11 @@ def test_pipelined_invokes_and_api_calls_are_answered_in_order(create_function, 
                     break
                 answers.append((int(lines[0].split()[1]), headers, rest[:length]))
                 data = rest[length:]
-    assert [status for status, _, _ in answers] == [200, 200, 200, 403, 400, 200]
-    assert [json.loads(answers[i][2])["echo"]["marker"] for i in (0, 2, 5)] == [1, 2, 3]
-    assert json.loads(answers[1][2])["FunctionName"] == name
-    assert answers[3][1]["x-amzn-errortype"] == "MissingAuthenticationTokenException"
-    assert answers[4][1]["x-amzn-errortype"] == "InvalidRequestContentException"
+    assert [status for status, _, _ in answers] == [200, 403, 400, 200, 200, 200]
+    assert [json.loads(answers[i][2])["echo"]["marker"] for i in (0, 3, 5)] == [1, 2, 3]
+    assert json.loads(answers[4][2])["FunctionName"] == name
+    assert answers[1][1]["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+    assert answers[2][1]["x-amzn-errortype"] == "InvalidRequestContentException"
 
     # A client that sends its invoke and then closes its side still gets the answer.
     with socket.create_connection((url.hostname, url.port), timeout=30) as conn:
