@@ -36,7 +36,10 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "GustRuntime",
-            dependencies: ["GustCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "GustCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         .target(
             name: "GustProcess",
@@ -167,7 +170,9 @@ let package = Package(
         .testTarget(
             name: "GustStoreSQLiteTests",
             dependencies: ["GustStoreSQLite", "GustStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "GustRuntimeTests", dependencies: ["GustRuntime"]),
+        .testTarget(
+            name: "GustRuntimeTests",
+            dependencies: ["GustRuntime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler", "GustStoreSQLite"]),
         .testTarget(
             name: "GustHTTPTests",

@@ -61,18 +61,14 @@ public struct FunctionService: Sendable {
         config.codeSha256 = stored.sha256Base64
         config.codeID = stored.codeID
         config.codeSize = stored.size
-        let saved = try await saveLatest(config, publish: publish)
-        await scheduler.prepare(config)
-        return saved
+        return try await saveLatest(config, publish: publish)
     }
 
     public func updateConfiguration(_ name: String, _ patch: ConfigurationPatch) async throws(GustError) -> FunctionConfiguration {
         var config = try await get(name, qualifier: nil)
         patch.apply(to: &config)
         try config.validate()
-        let saved = try await saveLatest(config, publish: false)
-        await scheduler.prepare(saved)
-        return saved
+        return try await saveLatest(config, publish: false)
     }
 
     private func saveLatest(_ config: FunctionConfiguration, publish: Bool) async throws(GustError) -> FunctionConfiguration {
@@ -81,6 +77,7 @@ public struct FunctionService: Sendable {
         config.revisionID = UUID().uuidString.lowercased()
         try await store.updateLatest(config)
         await scheduler.functionChanged(config.name, .latest)
+        await scheduler.prepare(config)
         if publish { return try await store.publishVersion(config.name, description: nil) }
         return config
     }

@@ -227,15 +227,8 @@ final class ProcessInstance: FunctionInstance, Sendable {
 
     // MARK: Invocations
 
-    func invoke(_ invocation: InvocationContext) async -> InstanceResult {
-        await withCheckedContinuation { continuation in
-            invoke(invocation) { continuation.resume(returning: $0) }
-        }
-    }
-
-    /// Without a task: the scheduler's warm path calls this on the caller's event loop, and the
-    /// answer comes back on the instance's (by thread affinity, the same one). Through the
-    /// protocol's default, every warm call paid a task and two hops on the global executor.
+    /// The scheduler's warm path calls this on the caller's event loop, and the answer comes back
+    /// on the instance's (by thread affinity, the same one).
     func invoke(_ invocation: InvocationContext, completion: @escaping @Sendable (InstanceResult) -> Void) {
         var deliver: EventLoopPromise<RuntimeEvent?>?
         let accepted = state.withLock { state -> Bool in
@@ -257,14 +250,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
             }
             return true
         }
-        guard accepted else {
-            var refused = InstanceResult.failure(
-                .crashed, type: "Runtime.ExitError",
-                message: "RequestId: \(invocation.requestID) Error: the instance is not available")
-            refused.notStarted = true
-            completion(refused)
-            return
-        }
+        guard accepted else { return completion(.notAvailable(requestID: invocation.requestID)) }
         deliver?.succeed(RuntimeEvent(invocation))
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import GustCore
 import GustRuntime
 import Logging
+import NIOPosix
 
 /// Runs functions as processes speaking the Lambda Runtime API: `python3.x` and `nodejs*` through
 /// bootstraps Gust ships, `provided*` through the function's own `bootstrap`.
@@ -69,9 +70,10 @@ public struct ProcessRuntime: FunctionRuntime {
         case .wasm:
             throw .internalError("wasm functions do not run as processes")
         }
-        let home = await LoopThreads.loop(near: spec.thread)
+        // The loop of the request that starts it (`ThreadAffinity`).
+        let loop = ThreadAffinity.loop(spec.thread, in: MultiThreadedEventLoopGroup.singleton)
         let instance = ProcessInstance(
-            spec: spec, configuration: configuration, eventLoop: home.loop, thread: home.thread, logger: logger)
+            spec: spec, configuration: configuration, eventLoop: loop, thread: ThreadAffinity.id(of: loop), logger: logger)
         try await instance.launch(command: command, taskRoot: taskRoot, family: family)
         return instance
     }

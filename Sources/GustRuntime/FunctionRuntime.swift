@@ -1,5 +1,6 @@
-import Foundation
 import GustCore
+import NIOCore
+import NIOPosix
 
 /// A way of running function code: process runtimes, Wasm. A runtime knows nothing of triggers or
 /// scheduling; it starts instances and each instance runs one invocation at a time.
@@ -13,20 +14,23 @@ public protocol FunctionRuntime: Sendable {
     /// (the wasm runtime parses the module), so that the first invocation does not pay for it.
     /// Best effort: whatever fails here fails again, and is reported, at the first invocation.
     func prepare(_ function: FunctionConfiguration, codeDirectory: String) async
+    /// Forgets what the runtime keeps for a deleted function.
+    func functionDeleted(_ name: String) async
 }
 
 extension FunctionRuntime {
     public func shutdown() async {}
     public func prepare(_ function: FunctionConfiguration, codeDirectory: String) async {}
+    public func functionDeleted(_ name: String) async {}
 }
 
 /// One running copy of a function version.
 public protocol FunctionInstance: Sendable {
     var id: String { get }
-    /// Runs one invocation to its end. Never throws: every failure of the function is an outcome.
-    func invoke(_ invocation: InvocationContext) async -> InstanceResult
-    /// The same, reporting through `completion` (from any thread) instead of a task: in-process
-    /// runtimes answer a warm call without the task switches an `async` call costs.
+    /// Runs one invocation to its end and reports it through `completion`, from any thread.
+    /// Never fails: every failure of the function is an outcome. A callback rather than `async`,
+    /// so that a warm call needs no task and no executor switch (both runtimes answer on the
+    /// thread that finished the call: the guest's lane, or the Runtime API's event loop).
     func invoke(_ invocation: InvocationContext, completion: @escaping @Sendable (InstanceResult) -> Void)
     /// Stops the instance and releases everything it holds; idempotent.
     func stop() async
@@ -37,8 +41,11 @@ public protocol FunctionInstance: Sendable {
 extension FunctionInstance {
     public var thread: UInt? { nil }
 
-    public func invoke(_ invocation: InvocationContext, completion: @escaping @Sendable (InstanceResult) -> Void) {
-        Task { completion(await invoke(invocation)) }
+    /// The same as an `async` call.
+    public func invoke(_ invocation: InvocationContext) async -> InstanceResult {
+        await withCheckedContinuation { continuation in
+            invoke(invocation) { continuation.resume(returning: $0) }
+        }
     }
 }
 
@@ -60,21 +67,25 @@ public struct InstanceSpec: Sendable {
     }
 }
 
-/// Threads as numbers, for keeping a caller and the instance that serves it on one thread. A
-/// request arrives on an event loop and its answer is written there; a process instance's Runtime
-/// API connection lives on a loop too. When the two differ, every invocation crosses threads
-/// twice, and on a small machine each crossing is a wake-up that cost more than Gust's own work
-/// (about 40 µs each way, measured on two cores).
+/// Event loops (each one thread) as numbers, for keeping a caller and the instance that serves
+/// it on one thread. A request arrives on an event loop and its answer is written there; a
+/// process instance's Runtime API connection lives on a loop too. When the two differ, every
+/// invocation crosses threads twice, and on a small machine each crossing is a wake-up that cost
+/// more than Gust's own work (about 40 µs each way, measured on two cores).
 public enum ThreadAffinity {
-    /// The calling thread.
-    public static var current: UInt {
-        #if canImport(Darwin)
-            UInt(bitPattern: pthread_self())
-        #else
-            UInt(pthread_self())
-        #endif
+    /// The event loop the caller runs on; nil off NIO's loops (a task on another executor, a
+    /// queue worker), where there is nothing to be near.
+    public static var current: UInt? {
+        MultiThreadedEventLoopGroup.currentEventLoop.map(id(of:))
     }
 
-    /// The thread of the request a task works for, when the task runs elsewhere.
-    @TaskLocal public static var caller: UInt?
+    public static func id(of loop: any EventLoop) -> UInt {
+        UInt(bitPattern: ObjectIdentifier(loop))
+    }
+
+    /// The loop of `group` numbered `id`, else the group's next.
+    public static func loop(_ id: UInt?, in group: any EventLoopGroup) -> any EventLoop {
+        if let id, let loop = group.makeIterator().first(where: { Self.id(of: $0) == id }) { return loop }
+        return group.next()
+    }
 }

@@ -58,4 +58,12 @@ public struct InstanceResult: Sendable {
             outcome: outcome, payload: FunctionErrorDocument.make(type: type, message: message), errorType: type,
             logLines: logLines)
     }
+
+    /// The instance was stopped or lost before the invocation started: the pool retries elsewhere.
+    public static func notAvailable(requestID: String) -> InstanceResult {
+        var refused = failure(
+            .crashed, type: "Runtime.ExitError", message: "RequestId: \(requestID) Error: the instance is not available")
+        refused.notStarted = true
+        return refused
+    }
 }

@@ -100,8 +100,7 @@ public struct PoolStateMachine: Sendable {
             idleOrder.append(instanceID)
             return []
         }
-        instances[instanceID] = nil
-        threads[instanceID] = nil
+        remove(instanceID)
         return reconcileWaiters()
     }
 
@@ -112,12 +111,17 @@ public struct PoolStateMachine: Sendable {
         var stop: [String] = []
         let idle = instances.filter { $0.value.isIdle }.map(\.key).sorted()
         for id in idle where instances.count > maxInstances {
-            instances[id] = nil
-            threads[id] = nil
+            remove(id)
             stop.append(id)
         }
         idleOrder.removeAll { instances[$0] == nil }
         return (reconcileWaiters(), stop)
+    }
+
+    /// An instance leaves the pool: its state and its thread go together.
+    private mutating func remove(_ id: String) {
+        instances[id] = nil
+        threads[id] = nil
     }
 
     private mutating func reconcileWaiters() -> Resumptions {
@@ -146,10 +150,7 @@ public struct PoolStateMachine: Sendable {
                 expired.append(id)
             }
         }
-        for id in expired {
-            instances[id] = nil
-            threads[id] = nil
-        }
+        for id in expired { remove(id) }
         if !expired.isEmpty { idleOrder.removeAll { instances[$0] == nil } }
         return expired.sorted()
     }

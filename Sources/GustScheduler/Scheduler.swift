@@ -36,9 +36,14 @@ public actor Scheduler: Invoker {
     /// state; running the invocation and building its record happen outside it, so invocations of
     /// different functions never queue behind each other here.
     public nonisolated func invoke(_ request: InvocationRequest) async throws(GustError) -> InvocationResponse {
+        try await invoke(request, near: ThreadAffinity.current)
+    }
+
+    /// - Parameter thread: the caller's event loop (`ThreadAffinity`), which the task running
+    ///   this may not be on.
+    private nonisolated func invoke(_ request: InvocationRequest, near thread: UInt?) async throws(GustError) -> InvocationResponse {
         let started = Date()
         let clock = ContinuousClock.now
-        let thread = ThreadAffinity.caller ?? ThreadAffinity.current
         var attempt = 0
         while true {
             attempt += 1
@@ -94,12 +99,25 @@ public actor Scheduler: Invoker {
                     completion(.success(respond(request, target.function, execution, started: started, clock: clock)))
                 } else {
                     // The instance was dead; this runs on its thread, not the caller's.
-                    ThreadAffinity.$caller.withValue(caller) { invokeInTask(request, completion: completion) }
+                    invokeInTask(request, near: caller, completion: completion)
                 }
             }
             if warm { return }
         }
-        invokeInTask(request, completion: completion)
+        invokeInTask(request, near: ThreadAffinity.current, completion: completion)
+    }
+
+    private nonisolated func invokeInTask(
+        _ request: InvocationRequest, near thread: UInt?,
+        completion: @escaping @Sendable (Result<InvocationResponse, GustError>) -> Void
+    ) {
+        Task {
+            do throws(GustError) {
+                completion(.success(try await invoke(request, near: thread)))
+            } catch {
+                completion(.failure(error))
+            }
+        }
     }
 
     private nonisolated func respond(
@@ -260,6 +278,9 @@ public actor Scheduler: Invoker {
             // loop does not touch.
             let retiring = keys.compactMap { pools.removeValue(forKey: $0) }
             for pool in retiring { pool.retire() }
+            if change == .deleted {
+                for runtime in runtimes.values { await runtime.functionDeleted(name) }
+            }
         case .routing:
             let generation = cache.generation(name)
             let reserved = try? await functions.reservedConcurrency(name)
