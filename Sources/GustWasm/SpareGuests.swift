@@ -33,15 +33,13 @@ final class SpareGuests: Sendable {
     /// translating, lazily, what its calls reach.
     static let maxModuleBytes = 1 << 20
 
-    private struct State {
-        var ready: [Key: Guest] = [:]
-        /// Keys of `ready`, oldest first.
-        var order: [Key] = []
-        var making: Set<Key> = []
-        /// The newest key asked for per function version: a spare made for an older one (a refill
-        /// that finishes after a redeploy) is stale and dropped.
-        var current: [VersionKey: Key] = [:]
-        var closed = false
+    /// One per function version: its current settings (the newest a deploy asked for; a spare
+    /// made for older ones, by a refill that finishes after a redeploy, is dropped) and its spare.
+    private struct Slot {
+        var current: Key
+        var spare: Guest?
+        /// When the spare was made, for dropping the oldest beyond `capacity`.
+        var madeAt: UInt64 = 0
     }
 
     private struct VersionKey: Hashable {
@@ -51,6 +49,13 @@ final class SpareGuests: Sendable {
             functionName = key.settings.functionName
             version = key.settings.version
         }
+    }
+
+    private struct State {
+        var slots: [VersionKey: Slot] = [:]
+        var making: Set<Key> = []
+        var clock: UInt64 = 0
+        var closed = false
     }
 
     private let state = Mutex(State())
@@ -63,15 +68,12 @@ final class SpareGuests: Sendable {
         engine = Engine(configuration: eager)
     }
 
-    static func eligible(_ program: WasmProgram) -> Bool {
-        program.kind == .reactor && !program.hasStartFunction && program.byteCount <= maxModuleBytes
-    }
-
     func take(_ key: Key) -> Guest? {
         state.withLock { state in
-            guard let guest = state.ready.removeValue(forKey: key) else { return nil }
-            state.order.removeAll { $0 == key }
-            return guest
+            let version = VersionKey(key)
+            guard state.slots[version]?.current == key else { return nil }
+            defer { state.slots[version]?.spare = nil }
+            return state.slots[version]?.spare
         }
     }
 
@@ -82,69 +84,71 @@ final class SpareGuests: Sendable {
     ///   refill (false) only makes a spare for the current settings, or for a version that has
     ///   none yet; an instance of an older configuration finishing its first call late must not
     ///   displace the new one's spare.
-    func make(
-        _ key: Key, program: WasmProgram, replacing: Bool, interrupter: GuestInterrupter = GuestInterrupter()
-    ) async {
-        let eligible = Self.eligible(program)
-        let (claimed, superseded) = state.withLock { state -> (Bool, [Guest]) in
-            guard !state.closed else { return (false, []) }
-            let version = VersionKey(key)
-            var superseded: [Guest] = []
-            if state.current[version] != key, replacing || state.current[version] == nil {
-                state.current[version] = key
-                // Spares of the same version under older settings (environment, memory, code).
-                state.order.removeAll { other in
-                    guard VersionKey(other) == version, other != key else { return false }
-                    if let guest = state.ready.removeValue(forKey: other) { superseded.append(guest) }
-                    return true
-                }
+    func make(_ key: Key, program: WasmProgram, replacing: Bool) async {
+        let version = VersionKey(key)
+        let (claimed, superseded) = state.withLock { state -> (Bool, Guest?) in
+            guard !state.closed else { return (false, nil) }
+            var superseded: Guest?
+            if state.slots[version] == nil {
+                state.slots[version] = Slot(current: key)
+            } else if replacing, state.slots[version]!.current != key {
+                superseded = state.slots[version]!.spare
+                state.slots[version] = Slot(current: key)
             }
             // A deploy of a module that gets no spare still drops the older settings' spare.
-            guard eligible, state.current[version] == key, state.ready[key] == nil, !state.making.contains(key) else {
-                return (false, superseded)
-            }
+            guard program.spareable, state.slots[version]!.current == key, state.slots[version]!.spare == nil,
+                !state.making.contains(key)
+            else { return (false, superseded) }
             state.making.insert(key)
             return (true, superseded)
         }
-        _ = superseded  // dropped outside the lock
+        _ = superseded  // dropped outside the lock: a guest's deinit closes its WASI bridge
         guard claimed else { return }
         let made: Guest? = await withCheckedContinuation { continuation in
             GuestExecutor.shared.submit { [engine] in
                 let guest = WasmGuest(
-                    program: program, engine: engine, settings: key.settings, instanceID: "spare-\(UUID())",
-                    parseMs: nil, interrupter: interrupter)
+                    program: program, engine: engine, settings: key.settings, instanceID: "spare-\(UUID())", parseMs: nil)
                 continuation.resume(returning: (try? guest.prepareSpare()) == nil ? nil : Guest(guest: guest))
             }
         }
-        let evicted: [Guest] = state.withLock { state in
+        let dropped: [Guest] = state.withLock { state in
             state.making.remove(key)
             guard let made else { return [] }
-            guard !state.closed, state.current[VersionKey(key)] == key else { return [made] }
-            var evicted: [Guest] = []
-            state.ready[key] = made
-            state.order.append(key)
-            while state.order.count > Self.capacity, let oldest = state.order.first {
-                state.order.removeFirst()
-                if let guest = state.ready.removeValue(forKey: oldest) { evicted.append(guest) }
+            guard !state.closed, state.slots[version]?.current == key else { return [made] }
+            state.clock += 1
+            state.slots[version]!.spare = made
+            state.slots[version]!.madeAt = state.clock
+            var dropped: [Guest] = []
+            while state.slots.values.count(where: { $0.spare != nil }) > Self.capacity,
+                let oldest = state.slots.filter({ $0.value.spare != nil }).min(by: { $0.value.madeAt < $1.value.madeAt })?.key
+            {
+                dropped.append(state.slots[oldest]!.spare!)
+                state.slots[oldest]!.spare = nil
             }
-            return evicted
+            return dropped
         }
-        // Dropped outside the lock: a guest's deinit closes its WASI bridge.
-        _ = evicted
+        _ = dropped
     }
 
-    var readyCount: Int { state.withLock { $0.ready.count } }
+    var readyCount: Int { state.withLock { $0.slots.values.count(where: { $0.spare != nil }) } }
+
+    /// Forgets a deleted function's versions and drops their spares.
+    func forget(functionName: String) {
+        let dropped = state.withLock { state in
+            let versions = state.slots.keys.filter { $0.functionName == functionName }
+            return versions.compactMap { state.slots.removeValue(forKey: $0)?.spare }
+        }
+        _ = dropped
+    }
 
     /// Drops every spare and makes no more (at shutdown).
     func close() {
         let all = state.withLock { state in
             defer {
-                state.ready = [:]
-                state.order = []
-                state.current = [:]
+                state.slots = [:]
                 state.closed = true
             }
-            return Array(state.ready.values)
+            return state.slots.values.compactMap(\.spare)
         }
         _ = all
     }

@@ -19,16 +19,13 @@ public struct WasmProgram: Sendable {
 
     public let module: Module
     public let kind: Kind
-    /// The module's size in bytes.
-    public let byteCount: Int
-    /// Whether instantiating runs guest code (a start section).
-    public let hasStartFunction: Bool
+    /// Whether instances of it may be made ahead of their first invocation (`SpareGuests`): a
+    /// reactor of at most `SpareGuests.maxModuleBytes` whose instantiation runs no guest code.
+    let spareable: Bool
 
     /// - Parameter bytes: the binary `module` was parsed from.
     public init(module: Module, bytes: [UInt8]) throws(GustError) {
         self.module = module
-        byteCount = bytes.count
-        hasStartFunction = Self.hasStartSection(bytes)
         let functions = Set(module.exports.compactMap { export -> String? in
             if case .function = export.descriptor { return export.name }
             return nil
@@ -40,6 +37,7 @@ public struct WasmProgram: Sendable {
         } else {
             throw .invalid("The module exports neither _start (a WASI command) nor \(WasmABI.handleExport) (a Gust reactor)")
         }
+        spareable = kind == .reactor && bytes.count <= SpareGuests.maxModuleBytes && !Self.hasStartSection(bytes)
     }
 }
 
@@ -260,16 +258,19 @@ final class WasmGuest {
     }
 
     func stop() {
-        try? spare?.wasi.close()
-        spare = nil
+        Self.close(&spare)
         stopReactor()
         if let scratchDirectory { try? FileManager.default.removeItem(atPath: scratchDirectory) }
         scratchDirectory = nil
     }
 
     private func stopReactor() {
-        try? reactor?.wasi.close()
-        reactor = nil
+        Self.close(&reactor)
+    }
+
+    private static func close(_ live: inout Live?) {
+        try? live?.wasi.close()
+        live = nil
     }
 
     // MARK: Instantiation

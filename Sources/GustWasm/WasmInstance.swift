@@ -14,12 +14,13 @@ final class WasmInstance: GustRuntime.FunctionInstance {
     private nonisolated(unsafe) var loadFailure: GustError?
     private let stopped = Mutex(false)
     private let interrupter: GuestInterrupter
-    /// Runs once, after the first invocation has answered. Touched only in `lane`.
-    private nonisolated(unsafe) var afterFirstCall: (@Sendable () -> Void)?
+    /// Runs once, after the first invocation has answered, with the instance's program.
+    /// Touched only in `lane`.
+    private nonisolated(unsafe) var afterFirstCall: (@Sendable (WasmProgram) -> Void)?
 
     init(
         spec: InstanceSpec, settings: GuestSettings, engine: Engine, cache: ProgramCache, wasmPath: String,
-        afterFirstCall: (@Sendable () -> Void)? = nil
+        afterFirstCall: (@Sendable (WasmProgram) -> Void)? = nil
     ) {
         id = spec.instanceID
         interrupter = GuestInterrupter()
@@ -37,18 +38,12 @@ final class WasmInstance: GustRuntime.FunctionInstance {
     }
 
     /// An instance around a spare guest (`SpareGuests`), instantiated ahead of time.
-    init(spec: InstanceSpec, spare: SpareGuests.Guest, afterFirstCall: (@Sendable () -> Void)? = nil) {
+    init(spec: InstanceSpec, spare: SpareGuests.Guest, afterFirstCall: (@Sendable (WasmProgram) -> Void)? = nil) {
         id = spec.instanceID
         interrupter = spare.guest.interrupter
         self.afterFirstCall = afterFirstCall
         lane.run { [self] in
             guest = spare.guest
-        }
-    }
-
-    func invoke(_ invocation: InvocationContext) async -> InstanceResult {
-        await withCheckedContinuation { continuation in
-            invoke(invocation) { continuation.resume(returning: $0) }
         }
     }
 
@@ -58,7 +53,7 @@ final class WasmInstance: GustRuntime.FunctionInstance {
                 completion(guest.invoke(invocation))
                 if let next = afterFirstCall {
                     afterFirstCall = nil
-                    next()
+                    next(guest.program)
                 }
             } else {
                 completion(
@@ -67,12 +62,7 @@ final class WasmInstance: GustRuntime.FunctionInstance {
                         message: "RequestId: \(invocation.requestID) Error: \(loadFailure?.message ?? "the module could not be loaded")"))
             }
         }
-        if !queued {
-            var refused = InstanceResult.failure(
-                .crashed, type: "Runtime.ExitError", message: "RequestId: \(invocation.requestID) Error: the instance is not available")
-            refused.notStarted = true
-            completion(refused)
-        }
+        if !queued { completion(.notAvailable(requestID: invocation.requestID)) }
     }
 
     func stop() async {

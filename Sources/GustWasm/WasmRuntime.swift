@@ -12,16 +12,20 @@ public struct WasmRuntime: FunctionRuntime {
     let engine: Engine
     let cache: ProgramCache
     let spares: SpareGuests
+    let makesSpares: Bool
     let scratchRoot: String
     let logger: Logger
 
     /// - Parameter scratchRoot: where instances that declare a scratch directory get one; it is
     ///   emptied now, since nothing in it outlives its instance.
-    public init(scratchRoot: String, logger: Logger) {
+    /// - Parameter makesSpares: false leaves every reactor cold start to translate its code on
+    ///   its first call (the benchmark's baseline).
+    public init(scratchRoot: String, logger: Logger, makesSpares: Bool = true) {
         // Fuel metering is what lets a deadline stop a guest (see `Deadline`).
         let configuration = EngineConfiguration(fuelMetering: true)
         engine = Engine(configuration: configuration)
         spares = SpareGuests(configuration: configuration)
+        self.makesSpares = makesSpares
         cache = ProgramCache()
         self.scratchRoot = scratchRoot
         self.logger = logger
@@ -40,8 +44,8 @@ public struct WasmRuntime: FunctionRuntime {
                 done.resume(returning: try? cache.program(at: path).0)
             }
         }
-        if let program {
-            await spares.make(SpareGuests.Key(path: path, settings: settings(for: function)), program: program, replacing: true)
+        if let program, makesSpares {
+            await spares.make(spareKey(function, path: path), program: program, replacing: true)
         }
     }
 
@@ -55,15 +59,16 @@ public struct WasmRuntime: FunctionRuntime {
         let function = spec.function
         try Self.checkHandler(function.handler)
         let path = "\(spec.codeDirectory)/\(function.handler)"
-        let key = SpareGuests.Key(path: path, settings: settings(for: function))
+        let key = spareKey(function, path: path)
         // The next cold start of this version finds a spare too: made once this instance has
         // answered its first call, so that the translation does not compete with it. This also
         // covers versions that were never deployed through this server's `prepare` (published
         // versions, functions from before a restart).
-        let makeNextSpare: @Sendable () -> Void = { [spares, cache] in
-            Task {
-                guard let (program, _) = try? cache.program(at: path) else { return }
-                await spares.make(key, program: program, replacing: false)
+        var makeNextSpare: (@Sendable (WasmProgram) -> Void)?
+        if makesSpares {
+            makeNextSpare = { [spares] program in
+                guard program.spareable else { return }
+                Task { await spares.make(key, program: program, replacing: false) }
             }
         }
         if let spare = spares.take(key) {
@@ -75,6 +80,14 @@ public struct WasmRuntime: FunctionRuntime {
 
     public func shutdown() async {
         spares.close()
+    }
+
+    public func functionDeleted(_ name: String) async {
+        spares.forget(functionName: name)
+    }
+
+    func spareKey(_ function: FunctionConfiguration, path: String) -> SpareGuests.Key {
+        SpareGuests.Key(path: path, settings: settings(for: function))
     }
 
     private func settings(for function: FunctionConfiguration) -> GuestSettings {

@@ -358,9 +358,8 @@ extension InstanceResult {
         let function = try await deploy(reactor, name: "spare.wasm")
         #expect(harness.runtime.spares.readyCount == 1)
         let first = try await start(function)
-        let result = await first.invoke(WasmHarness.context())
-        #expect(result.text == "6")
-        #expect(result.initDurationMs != nil)
+        #expect(harness.runtime.spares.readyCount == 0)  // taken
+        #expect(await first.invoke(WasmHarness.context()).text == "6")
         #expect(await first.invoke(WasmHarness.context()).text == "7")
 
         // Taking the spare made the next one, for the next cold start; its state is its own.
@@ -391,26 +390,30 @@ extension InstanceResult {
         await harness.runtime.prepare(function, codeDirectory: harness.directory)
         #expect(harness.runtime.spares.readyCount == 1)
         let instance = try await start(function)
+        #expect(harness.runtime.spares.readyCount == 0)  // the new settings' spare was the one
         #expect(await instance.invoke(WasmHarness.context("[2]")).text == "[2]")
         await instance.stop()
     }
 
     @Test func aLateRefillForOlderSettingsDoesNotDisplaceTheNewSpare() async throws {
         let old = try await deploy(Guests.echoReactor, name: "redeployed.wasm")
-        let instance = try await start(old)  // takes the spare of the old settings
         var new = old
         new.environment = ["A": "2"]
         await harness.runtime.prepare(new, codeDirectory: harness.directory)
-        // The old instance's first call ends after the redeploy: its refill must not replace
-        // the new settings' spare.
-        #expect(await instance.invoke(WasmHarness.context("[3]")).text == "[3]")
-        try await Task.sleep(for: .milliseconds(300))
+        // An instance of the old settings finishing its first call now asks for their spare.
+        let path = "\(harness.directory)/redeployed.wasm"
+        let (program, _) = try harness.runtime.cache.program(at: path)
+        await harness.runtime.spares.make(harness.runtime.spareKey(old, path: path), program: program, replacing: false)
         #expect(harness.runtime.spares.readyCount == 1)
-        let fresh = try await start(new)
+        #expect(harness.runtime.spares.take(harness.runtime.spareKey(old, path: path)) == nil)
+        #expect(harness.runtime.spares.take(harness.runtime.spareKey(new, path: path)) != nil)
+    }
+
+    @Test func deletingAFunctionDropsItsSpares() async throws {
+        _ = try await deploy(Guests.echoReactor, name: "deleted.wasm")
+        #expect(harness.runtime.spares.readyCount == 1)
+        await harness.runtime.functionDeleted("deleted.wasm")
         #expect(harness.runtime.spares.readyCount == 0)
-        #expect(await fresh.invoke(WasmHarness.context("[4]")).text == "[4]")
-        await instance.stop()
-        await fresh.stop()
     }
 
     @Test func aVersionWithoutASpareGetsOneAfterItsFirstColdStart() async throws {
