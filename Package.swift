@@ -25,6 +25,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "GustCore", swiftSettings: strict),
+        // libseccomp, which compiles the sandbox's syscall filter (apt: libseccomp-dev).
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(
             name: "GustSigV4",
             dependencies: ["GustCore", .product(name: "Crypto", package: "swift-crypto")],
@@ -44,7 +46,7 @@ let package = Package(
         .target(
             name: "GustProcess",
             dependencies: [
-                "GustCore", "GustRuntime", "GustHTTPServer",
+                "GustCore", "GustRuntime", "GustHTTPServer", "CSeccomp",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

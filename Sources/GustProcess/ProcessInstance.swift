@@ -84,7 +84,9 @@ final class ProcessInstance: FunctionInstance, Sendable {
             Task { await spare.cgroup.remove() }
         }
         let cgroup = configuration.memoryLimiter.makeCgroup(instanceID: id, limitMB: function.memoryMB)
-        let sandboxed = configuration.sandbox.wrap(command, codeDirectory: spec.codeDirectory)
+        let sandboxed = configuration.sandbox.launch(
+            command, codeDirectory: spec.codeDirectory, function: function,
+            pidsLimited: cgroup != nil && configuration.memoryLimiter.limitsPids)
         let argv = configuration.memoryLimiter.wrap(
             sandboxed, cgroup: cgroup, limitMB: function.memoryMB, rlimitAllowed: family != .node)
 
@@ -128,7 +130,9 @@ final class ProcessInstance: FunctionInstance, Sendable {
     /// Starts the instance on a spare shell that already sits in its cgroup.
     private func launch(on spare: SpareProcess, command: [String], listener: RuntimeAPIListener, taskRoot: String) throws(GustError) {
         let script = SpareProcess.script(
-            command: configuration.sandbox.wrap(command, codeDirectory: spec.codeDirectory),
+            launch: configuration.sandbox.launch(
+                command, codeDirectory: spec.codeDirectory, function: spec.function,
+                pidsLimited: configuration.memoryLimiter.limitsPids),
             environment: environment(runtimeAPI: "127.0.0.1:\(listener.port)", taskRoot: taskRoot),
             directory: spec.codeDirectory)
         let scriptPath = "\(configuration.launchDirectory)/\(id).sh"
@@ -318,6 +322,10 @@ final class ProcessInstance: FunctionInstance, Sendable {
                     // should not outlive that on disk.
                     if let script = state.launchScript { unlink(script) }
                     state.initDurationMs = Self.milliseconds(since: startedAt)
+                    // Init ran unthrottled (as on Lambda); from now on the instance has its share.
+                    if configuration.memoryLimiter.limitsCPU {
+                        state.cgroup?.setCPU(cores: configuration.memoryLimiter.cpu.cores(memoryMB: spec.function.memoryMB))
+                    }
                     logger.debug("first poll", metadata: ["after_ms": "\(state.initDurationMs ?? 0)"])
                 }
             }
