@@ -13,6 +13,8 @@ public struct ProcessRuntime: FunctionRuntime {
         public var memoryLimiter: MemoryLimiter
         /// Time a runtime may take to initialise, beside the function's own timeout (Lambda: 10 s).
         public var initTimeoutSeconds: Int
+        /// Where Gust's API listens, for instances with a network of their own.
+        public let endpoint = EndpointPort()
         /// Shells already inside a cgroup (see `SpareProcess`); nil without cgroups.
         let spares: SparePool?
         /// Where launch scripts for spares are written (inside the data directory, so hidden

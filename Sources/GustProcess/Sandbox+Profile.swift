@@ -16,8 +16,17 @@ extension Sandbox.Profile {
         try SeccompFilter.write(to: filter)
         var setpriv: String?
         var users: SandboxUsers?
+        var nsenter: String?
+        var pasta: String?
+        func find(_ name: String) -> String? {
+            ["/usr/bin/\(name)", "/bin/\(name)", "/usr/sbin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        }
         if geteuid() == 0 {
-            setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            nsenter = find("nsenter")
+            pasta = find("pasta")
+            if nsenter == nil { logger.warning("nsenter (util-linux) is missing: every function shares the host's network") }
+            if pasta == nil { logger.warning("pasta (apt: passt) is missing: functions with network 'egress' reach Gust only") }
+            setpriv = find("setpriv")
             if setpriv == nil {
                 logger.warning("setpriv (util-linux) is missing: functions run as root inside their sandbox, without capabilities")
             } else {
@@ -27,6 +36,9 @@ extension Sandbox.Profile {
         logger.info(
             "sandbox: bubblewrap, seccomp, no capabilities",
             metadata: ["uids": "\(users == nil ? "user namespace" : "one per function")", "shown": "\(readOnly)"])
-        return Sandbox.Profile(setpriv: setpriv, users: users, seccompFilter: filter, readOnly: readOnly)
+        var profile = Sandbox.Profile(setpriv: setpriv, users: users, seccompFilter: filter, readOnly: readOnly)
+        profile.nsenter = nsenter
+        profile.pasta = pasta
+        return profile
     }
 }

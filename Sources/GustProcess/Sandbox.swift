@@ -30,6 +30,10 @@ public struct Sandbox: Sendable {
         public var maxOpenFiles: Int
         /// Processes per instance where no pids cgroup holds them (`ulimit -p`).
         public var maxProcesses: Int
+        /// `nsenter` and `pasta`, when Gust runs as root: network policies other than `host` then
+        /// give each instance a network namespace of its own.
+        public var nsenter: String?
+        public var pasta: String?
 
         public init(
             setpriv: String?, users: SandboxUsers?, seccompFilter: String?, readOnly: [String], maxOpenFiles: Int = 1024,
@@ -89,15 +93,16 @@ public struct Sandbox: Sendable {
         mode == .none ? codeDirectory : Self.taskRoot
     }
 
-    /// Whether an instance runs as a uid of its own (a process it forks is then bounded by
-    /// `ulimit -p` per uid too).
-    public var isHardened: Bool {
-        if case .bubblewrap = mode { return true }
-        return false
+    /// Whether instances of a function get a network namespace of their own.
+    public func isolatesNetwork(_ function: FunctionConfiguration) -> Bool {
+        guard case .bubblewrap = mode, profile.nsenter != nil else { return false }
+        return function.networkPolicy != .host
     }
 
+    /// `network`: the path of the instance's network namespace (`NetworkNamespace`), entered
+    /// before bubblewrap starts; nil shares the host's network.
     public func launch(
-        _ command: [String], codeDirectory: String, function: FunctionConfiguration, pidsLimited: Bool
+        _ command: [String], codeDirectory: String, function: FunctionConfiguration, pidsLimited: Bool, network: String? = nil
     ) -> Launch {
         switch mode {
         case .none:
@@ -105,7 +110,9 @@ public struct Sandbox: Sendable {
         case .basic(let bwrap):
             return Launch(setup: [], argv: basic(bwrap, command, codeDirectory: codeDirectory))
         case .bubblewrap(let bwrap):
-            return hardened(bwrap, command, codeDirectory: codeDirectory, function: function, pidsLimited: pidsLimited)
+            var launch = hardened(bwrap, command, codeDirectory: codeDirectory, function: function, pidsLimited: pidsLimited)
+            if let network, let nsenter = profile.nsenter { launch.argv = [nsenter, "--net=\(network)"] + launch.argv }
+            return launch
         }
     }
 

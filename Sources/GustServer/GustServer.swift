@@ -54,8 +54,8 @@ public struct GustServer: Sendable {
         let sandbox = try SandboxSetup(configuration: config, logger: logger).sandbox(
             dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory, interpreters: interpreters)
         let limiter = MemoryLimiter.detect(logger: logger, cpu: CPUShare(floorCores: config.cpuFloorCores))
-        let processRuntime = ProcessRuntime(
-            configuration: .init(interpreters: interpreters, sandbox: sandbox, memoryLimiter: limiter), logger: logger)
+        let processConfiguration = ProcessRuntime.Configuration(interpreters: interpreters, sandbox: sandbox, memoryLimiter: limiter)
+        let processRuntime = ProcessRuntime(configuration: processConfiguration, logger: logger)
 
         let wasmRuntime = WasmRuntime(scratchRoot: "\(dataDirectory)/scratch", logger: logger)
 
@@ -88,6 +88,7 @@ public struct GustServer: Sendable {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
+                processConfiguration.endpoint.set(port)
                 logger.info("Gust listening on http://\(host):\(port)")
                 await onListening(port)
             },

@@ -1,0 +1,97 @@
+// Hand-written because no library here creates a network namespace for one thread: the
+// Runtime API and Gust's endpoint must be served *inside* an instance's namespace, on sockets
+// Gust opens there and then serves from its own event loops (docs/sandbox.md).
+#define _GNU_SOURCE
+#include "CNetns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct job {
+    const int *ports;
+    int count;
+    int *sockets;
+    int result;
+};
+
+static int loopback_up(void) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (rc == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int saved = errno;
+    close(fd);
+    return rc == 0 ? 0 : -saved;
+}
+
+static int listen_on(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_port = htons((unsigned short)port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0 || listen(fd, 64) != 0) {
+        int saved = errno;
+        close(fd);
+        return -saved;
+    }
+    return fd;
+}
+
+static void *work(void *argument) {
+    struct job *job = argument;
+    int original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (original < 0) { job->result = -errno; return NULL; }
+    if (unshare(CLONE_NEWNET) != 0) { job->result = -errno; close(original); return NULL; }
+    int rc = loopback_up();
+    int ns = rc == 0 ? open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC) : rc;
+    if (ns < 0 && rc == 0) ns = -errno;
+    int opened = 0;
+    if (ns >= 0) {
+        for (; opened < job->count; opened++) {
+            int fd = listen_on(job->ports[opened]);
+            if (fd < 0) { rc = fd; break; }
+            job->sockets[opened] = fd;
+        }
+    }
+    // The thread ends right after; going back only matters for its own tidiness.
+    setns(original, CLONE_NEWNET);
+    close(original);
+    if (ns < 0 || rc != 0) {
+        for (int i = 0; i < opened; i++) close(job->sockets[i]);
+        if (ns >= 0) close(ns);
+        job->result = ns < 0 ? ns : rc;
+        return NULL;
+    }
+    job->result = ns;
+    return NULL;
+}
+
+int gust_netns_make(const int *ports, int count, int *sockets) {
+    struct job job = {ports, count, sockets, -EINVAL};
+    pthread_t thread;
+    int rc = pthread_create(&thread, NULL, work, &job);
+    if (rc != 0) return -rc;
+    pthread_join(thread, NULL);
+    return job.result;
+}

@@ -1,0 +1,52 @@
+import GustCore
+import Logging
+import NIOCore
+import Synchronization
+
+/// An instance's own network (`NetworkNamespace`) and what serves it: Gust's endpoint relayed in,
+/// and `pasta` for `egress`. The Runtime API's socket is served by the instance's listener.
+final class InstanceNetwork: Sendable {
+    let namespace: NetworkNamespace
+    let relay: (any Channel)?
+
+    private init(namespace: NetworkNamespace, relay: (any Channel)?) {
+        self.namespace = namespace
+        self.relay = relay
+    }
+
+    static func make(
+        policy: NetworkPolicy, endpoint: EndpointPort, pasta: String?, eventLoop: any EventLoop, logger: Logger
+    ) async throws(GustError) -> InstanceNetwork {
+        let port = policy == .none ? nil : endpoint.port
+        let namespace = try NetworkNamespace.make(endpointPort: port)
+        var relay: (any Channel)?
+        if let port, let socket = namespace.endpointSocket {
+            do {
+                relay = try await EndpointRelay.start(socket: socket, targetPort: port, group: eventLoop)
+            } catch {
+                namespace.close()
+                throw .internalError("cannot serve Gust's endpoint in the instance's network: \(error)")
+            }
+        }
+        if policy == .egress, let pasta, !namespace.attachEgress(pasta: pasta) {
+            logger.warning("pasta did not start: the instance reaches Gust only")
+        }
+        return InstanceNetwork(namespace: namespace, relay: relay)
+    }
+
+    func close() async {
+        try? await relay?.close()
+        namespace.close()
+    }
+}
+
+/// The API port, learnt once the server listens (it may be ephemeral), for the relays.
+public final class EndpointPort: Sendable {
+    private let value = Mutex<Int?>(nil)
+
+    public init() {}
+
+    public var port: Int? { value.withLock { $0 } }
+
+    public func set(_ port: Int) { value.withLock { $0 = port } }
+}
