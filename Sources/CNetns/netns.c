@@ -13,7 +13,9 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -94,4 +96,14 @@ int gust_netns_make(const int *ports, int count, int *sockets) {
     if (rc != 0) return -rc;
     pthread_join(thread, NULL);
     return job.result;
+}
+
+int gust_netns_pin(int fd, const char *path) {
+    char source[64];
+    snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
+    return mount(source, path, NULL, MS_BIND, NULL) == 0 ? 0 : -errno;
+}
+
+int gust_netns_unpin(const char *path) {
+    return umount2(path, MNT_DETACH) == 0 ? 0 : -errno;
 }

@@ -1,5 +1,4 @@
 import GustCore
-import Logging
 import NIOCore
 import Synchronization
 
@@ -15,21 +14,17 @@ final class InstanceNetwork: Sendable {
     }
 
     static func make(
-        policy: NetworkPolicy, endpoint: EndpointPort, pasta: String?, eventLoop: any EventLoop, logger: Logger
+        policy: NetworkPolicy, pool: NetworkPool, endpoint: EndpointPort, eventLoop: any EventLoop
     ) async throws(GustError) -> InstanceNetwork {
-        let port = policy == .none ? nil : endpoint.port
-        let namespace = try NetworkNamespace.make(endpointPort: port)
+        let namespace = try await pool.take(policy)
         var relay: (any Channel)?
-        if let port, let socket = namespace.endpointSocket {
+        if let port = endpoint.port, let socket = namespace.takeEndpointSocket() {
             do {
                 relay = try await EndpointRelay.start(socket: socket, targetPort: port, group: eventLoop)
             } catch {
                 namespace.close()
                 throw .internalError("cannot serve Gust's endpoint in the instance's network: \(error)")
             }
-        }
-        if policy == .egress, let pasta, !namespace.attachEgress(pasta: pasta) {
-            logger.warning("pasta did not start: the instance reaches Gust only")
         }
         return InstanceNetwork(namespace: namespace, relay: relay)
     }

@@ -12,18 +12,21 @@ final class NetworkNamespace: Sendable {
     static let runtimePort = 9001
 
     let descriptor: Int32
-    let runtimeSocket: Int32
-    let endpointSocket: Int32?
-    private let helper: Mutex<Process?>
+    /// Listening on `runtimePort` inside; taken by the Runtime API listener.
+    private let runtime: Mutex<Int32?>
+    /// Listening on the API port's number inside; taken (set to nil) by the relay or closed.
+    private let endpoint: Mutex<Int32?>
+    /// The bind mount pasta opens the namespace by; pasta quits when it is gone.
+    private let pinned: Mutex<String?>
 
     /// The namespace as a path a root shell can enter (`nsenter --net=…`) while Gust holds it open.
-    var path: String { "/proc/\(getpid())/fd/\(descriptor)" }
+    var path: String { pinned.withLock { $0 } ?? "/proc/\(getpid())/fd/\(descriptor)" }
 
     private init(descriptor: Int32, runtimeSocket: Int32, endpointSocket: Int32?) {
         self.descriptor = descriptor
-        self.runtimeSocket = runtimeSocket
-        self.endpointSocket = endpointSocket
-        self.helper = Mutex(nil)
+        self.runtime = Mutex(runtimeSocket)
+        self.endpoint = Mutex(endpointSocket)
+        self.pinned = Mutex(nil)
     }
 
     /// `endpointPort`: where Gust's endpoint appears inside (the API port's number, so that
@@ -39,33 +42,97 @@ final class NetworkNamespace: Sendable {
         return NetworkNamespace(descriptor: rc, runtimeSocket: sockets[0], endpointSocket: endpointPort == nil ? nil : sockets[1])
     }
 
-    /// Starts `pasta` on the namespace for outbound traffic. Failure leaves the instance working,
-    /// without a way out (logged by the caller).
-    func attachEgress(pasta: String) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: pasta)
-        // No port forwarding in either direction, no mapping of the host's loopback, foreground
-        // so that Gust owns its lifetime.
-        process.arguments = [
-            "--netns", path, "--config-net", "--no-map-gw", "-f", "-q", "-t", "none", "-u", "none", "-T", "none", "-U", "none",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.environment = [:]
-        do { try process.run() } catch { return false }
-        helper.withLock { $0 = process }
-        return true
+    func takeRuntimeSocket() -> Int32? {
+        runtime.withLock { socket in
+            defer { socket = nil }
+            return socket
+        }
     }
 
-    /// Closes the namespace's descriptor (the kernel frees it once the instance is gone too) and
-    /// stops pasta. The listening sockets belong to the NIO channels serving them.
+    /// The endpoint's listening socket, for the relay; nil when there is none.
+    func takeEndpointSocket() -> Int32? {
+        endpoint.withLock { socket in
+            defer { socket = nil }
+            return socket
+        }
+    }
+
+    /// Starts `pasta` on the namespace for outbound traffic and waits until it has configured
+    /// it (pasta's parent exits once the namespace is ready; the daemon stays). Slow (tens of
+    /// ms): called when a spare is prepared, off the cold-start path. Blocks; call off the
+    /// cooperative pool.
+    /// nil when it worked, else why not.
+    func attachEgress(pasta: String, pinAt file: String) -> String? {
+        guard FileManager.default.createFile(atPath: file, contents: nil) else { return "cannot create \(file)" }
+        let rc = gust_netns_pin(descriptor, file)
+        guard rc == 0 else {
+            unlink(file)
+            return "cannot pin the namespace: \(String(cString: strerror(-rc)))"
+        }
+        pinned.withLock { $0 = file }
+        // pasta drops root for nobody by default, who may not enter a namespace the host owns.
+        // No port forwarding either way; the host's loopback is not mapped in.
+        let arguments = [
+            pasta, "--runas", "0:0", "--netns", file, "--config-net", "--no-map-gw", "-q", "-t", "none", "-u", "none", "-T", "none",
+            "-U", "none",
+        ]
+        let status = Self.run(arguments)
+        return status == 0 ? nil : "pasta exited with status \(status)"
+    }
+
+    /// Spawns and waits for a program, with every signal at its default: Gust ignores SIGPIPE,
+    /// an ignored signal is inherited, and pasta then refuses to start. (Foundation's `Process`
+    /// can do neither, and its wait did not return once pasta's daemon outlived its parent.)
+    static func run(_ arguments: [String]) -> Int32 {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let environment: [UnsafeMutablePointer<CChar>?] = [nil]
+        var pid: pid_t = 0
+        let rc = argv.withUnsafeBufferPointer { args in
+            environment.withUnsafeBufferPointer { env in
+                posix_spawn(&pid, arguments[0], &actions, &attributes, args.baseAddress!, env.baseAddress!)
+            }
+        }
+        guard rc == 0 else { return -Int32(rc) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// Closes what is left of the namespace: unused sockets, the descriptor, the pin (pasta then
+    /// quits). The kernel frees the namespace once the instance is gone too.
     func close() {
-        if let process = helper.withLock({ state -> Process? in
+        if let socket = takeEndpointSocket() { Foundation.close(socket) }
+        if let socket = takeRuntimeSocket() { Foundation.close(socket) }
+        if let file = pinned.withLock({ state -> String? in
             defer { state = nil }
             return state
-        }), process.isRunning {
-            process.terminate()
+        }) {
+            gust_netns_unpin(file)
+            unlink(file)
         }
         Foundation.close(descriptor)
+    }
+
+    /// Removes pins a server killed without cleaning up left behind.
+    static func removeStalePins(in directory: String) {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            gust_netns_unpin("\(directory)/\(entry)")
+            unlink("\(directory)/\(entry)")
+        }
     }
 }

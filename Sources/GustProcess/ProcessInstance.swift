@@ -63,15 +63,14 @@ final class ProcessInstance: FunctionInstance, Sendable {
         let launchStart = ContinuousClock.now
         let function = spec.function
         var network: InstanceNetwork?
-        if configuration.sandbox.isolatesNetwork(function) {
+        if let pool = configuration.networks, configuration.sandbox.isolatesNetwork(function) {
             network = try await InstanceNetwork.make(
-                policy: function.networkPolicy, endpoint: configuration.endpoint, pasta: configuration.sandbox.profile.pasta,
-                eventLoop: eventLoop, logger: logger)
+                policy: function.networkPolicy, pool: pool, endpoint: configuration.endpoint, eventLoop: eventLoop)
             state.withLock { $0.network = network }
         }
         let listener: RuntimeAPIListener
         do {
-            listener = try await RuntimeAPIListener.start(instance: self, eventLoop: eventLoop, socket: network?.namespace.runtimeSocket)
+            listener = try await RuntimeAPIListener.start(instance: self, eventLoop: eventLoop, socket: network?.namespace.takeRuntimeSocket())
         } catch {
             await network?.close()
             throw .internalError("cannot start the Runtime API listener: \(error)")

@@ -88,7 +88,7 @@ public struct GustServer: Sendable {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
-                processConfiguration.endpoint.set(port)
+                processConfiguration.listening(onPort: port)
                 logger.info("Gust listening on http://\(host):\(port)")
                 await onListening(port)
             },
