@@ -80,37 +80,11 @@ final class NetworkNamespace: Sendable {
         return status == 0 ? nil : "pasta exited with status \(status)"
     }
 
-    /// Spawns and waits for a program, with every signal at its default: Gust ignores SIGPIPE,
-    /// an ignored signal is inherited, and pasta then refuses to start. (Foundation's `Process`
-    /// can do neither, and its wait did not return once pasta's daemon outlived its parent.)
+    /// Runs a helper and waits for it (`gust_spawn_wait`).
     static func run(_ arguments: [String]) -> Int32 {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in 0...2 { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
-        let environment: [UnsafeMutablePointer<CChar>?] = [nil]
-        var pid: pid_t = 0
-        let rc = argv.withUnsafeBufferPointer { args in
-            environment.withUnsafeBufferPointer { env in
-                posix_spawn(&pid, arguments[0], &actions, &attributes, args.baseAddress!, env.baseAddress!)
-            }
-        }
-        guard rc == 0 else { return -Int32(rc) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return argv.withUnsafeBufferPointer { gust_spawn_wait($0.baseAddress!) }
     }
 
     /// Closes what is left of the namespace: unused sockets, the descriptor, the pin (pasta then
