@@ -120,7 +120,8 @@ public struct Sandbox: Sendable {
         _ bwrap: String, _ command: [String], codeDirectory: String, function: FunctionConfiguration, pidsLimited: Bool
     ) -> Launch {
         let uid = profile.setpriv != nil ? profile.users?.uid(for: function.name) : nil
-        var setup = ["ulimit -n \(profile.maxOpenFiles)"]
+        // The shell's own PWD would tell the function where Gust keeps its code on the host.
+        var setup = ["ulimit -n \(profile.maxOpenFiles)", "export PWD=\(Self.taskRoot)", "unset OLDPWD"]
         // Counted per uid: only meaningful when the instance has a uid of its own.
         if !pidsLimited, uid != nil { setup.append("ulimit -p \(profile.maxProcesses)") }
         var args = [

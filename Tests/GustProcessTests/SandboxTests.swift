@@ -45,6 +45,7 @@ import Testing
         #expect(!joined.contains("/etc/shadow"))
         #expect(launch.setup.contains("exec 8<'/data/sandbox/seccomp.bpf'"))
         #expect(launch.setup.contains("ulimit -n 1024"))
+        #expect(launch.setup.contains("export PWD=/var/task"))
         // A pids cgroup holds the processes: no per-uid limit needed.
         #expect(!launch.setup.contains { $0.hasPrefix("ulimit -p") })
         let passwd = try String(contentsOfFile: "\(directory)/etc/\(uid)/passwd", encoding: .utf8)

@@ -53,7 +53,7 @@ def handler(event, context):
         return {"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
                 "CapEff": status["CapEff"], "CapPrm": status["CapPrm"], "CapBnd": status["CapBnd"],
                 "NoNewPrivs": status["NoNewPrivs"], "Seccomp": status["Seccomp"],
-                "root": sorted(os.listdir("/")), "etc": sorted(os.listdir("/etc")),
+                "root": sorted(os.listdir("/")), "etc": sorted(os.listdir("/etc")), "env": sorted(os.environ), "pwd": os.environ.get("PWD"),
                 "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}
     if action == "remount":
         marker = event["marker"]
@@ -253,6 +253,9 @@ def test_runs_unprivileged_with_a_minimal_view(lam, hostile, deploy):
     assert me["NoNewPrivs"] == "1" and me["Seccomp"] == "2"
     assert not {"home", "root_files", "srv", "opt", "work", "sys", "boot", "mnt"} & set(me["root"]) - {"root"}
     assert "shadow" not in me["etc"] and "passwd" in me["etc"]
+    # Gust's own environment (its keys among it) never reaches a function.
+    assert not [key for key in me["env"] if key.startswith("GUST_") or key in ("OLDPWD", "SHELL", "USER")], me["env"]
+    assert me["pwd"] == "/var/task", me["pwd"]
     # Only the sandbox's processes: its init and the runtime (plus children it made).
     assert max(me["pids"]) < 50, me["pids"]
     # Another function runs as another uid: it cannot signal or read this one.
@@ -449,3 +452,12 @@ def test_kernel_modules_and_bpf_are_refused(lam, hostile):
     error, out = call(lam, hostile, {"action": "kmod"})
     assert error is None, out
     assert out == {"finit_module": "EPERM", "init_module": "EPERM", "bpf": "EPERM", "keyctl": "EPERM"}, out
+
+
+def test_root_without_a_sandbox_on_a_public_address_is_refused(tmp_path):
+    from conftest import GUST_BIN, free_port
+    result = subprocess.run([GUST_BIN, "serve", "--data-dir", str(tmp_path / "d"), "--sandbox", "none", "--host", "0.0.0.0",
+                             "--port", str(free_port()), "--http-port", str(free_port())],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "refusing to run functions unsandboxed as root" in result.stdout + result.stderr
