@@ -18,6 +18,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -111,7 +112,7 @@ int gust_netns_unpin(const char *path) {
     return umount2(path, MNT_DETACH) == 0 ? 0 : -errno;
 }
 
-int gust_spawn_wait(char *const argv[]) {
+int gust_spawn_wait(char *const argv[], int niceness) {
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     sigset_t all, none;
@@ -132,6 +133,8 @@ int gust_spawn_wait(char *const argv[]) {
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     if (rc != 0) return -rc;
+    // Between spawn and this call the child runs at Gust's priority for a moment: harmless.
+    setpriority(PRIO_PROCESS, (id_t)pid, niceness);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return -errno;

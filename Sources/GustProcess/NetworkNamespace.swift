@@ -18,6 +18,9 @@ final class NetworkNamespace: Sendable {
     private let endpoint: Mutex<Int32?>
     /// The bind mount pasta opens the namespace by; pasta quits when it is gone.
     private let pinned: Mutex<String?>
+    /// `close` may be reached twice (a failed launch, then the instance's stop): a descriptor
+    /// closed twice could be someone else's by then.
+    private let closed = Atomic<Bool>(false)
 
     /// The namespace as a path a root shell can enter (`nsenter --net=…`) while Gust holds it open.
     var path: String { pinned.withLock { $0 } ?? "/proc/\(getpid())/fd/\(descriptor)" }
@@ -84,12 +87,13 @@ final class NetworkNamespace: Sendable {
     static func run(_ arguments: [String]) -> Int32 {
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
-        return argv.withUnsafeBufferPointer { gust_spawn_wait($0.baseAddress!) }
+        return argv.withUnsafeBufferPointer { gust_spawn_wait($0.baseAddress!, 10) }
     }
 
     /// Closes what is left of the namespace: unused sockets, the descriptor, the pin (pasta then
     /// quits). The kernel frees the namespace once the instance is gone too.
     func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if let socket = takeEndpointSocket() { Foundation.close(socket) }
         if let socket = takeRuntimeSocket() { Foundation.close(socket) }
         if let file = pinned.withLock({ state -> String? in

@@ -32,11 +32,16 @@ final class NetworkPool: Sendable {
         NetworkNamespace.removeStalePins(in: pinDirectory)
     }
 
-    /// A namespace for `policy`: a ready one, else one made now. Refills either way.
+    /// A namespace for `policy`: a ready one, else one made now. Refills either way, shortly after.
     func take(_ policy: NetworkPolicy) async throws(GustError) -> NetworkNamespace {
         let egress = policy == .egress && pasta != nil
         let spare = state.withLock { state in state.ready[egress]?.popLast() }
-        refill()
+        // Later, not now: making a replacement (pasta's start above all) would compete for the
+        // CPU with the cold start that took this one.
+        Task {
+            try? await Task.sleep(for: .milliseconds(250))
+            refill()
+        }
         if let spare {
             if policy == .none, let socket = spare.takeEndpointSocket() { Foundation.close(socket) }
             return spare

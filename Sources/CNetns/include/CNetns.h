@@ -15,10 +15,11 @@ int gust_netns_pin(int fd, const char *path);
 int gust_netns_unpin(const char *path);
 
 /// Runs `argv` (a path and its arguments, NULL-terminated) with an empty environment, stdio on
-/// /dev/null, every signal at its default and no other descriptor of Gust's, and waits for it.
+/// /dev/null, every signal at its default, no other descriptor of Gust's and the given nice value
+/// (a helper's start should not compete with instances'), and waits for it.
 /// Returns its exit status (128+N for signal N), or -errno if it could not start. For helpers
 /// such as pasta, whose daemon outlives the call: Foundation's Process could not wait for such a
 /// child, and a plain posix_spawn would hand it Gust's listening sockets.
-int gust_spawn_wait(char *const argv[]);
+int gust_spawn_wait(char *const argv[], int niceness);
 
 #endif
