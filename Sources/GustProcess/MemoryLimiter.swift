@@ -181,16 +181,32 @@ final class MemoryCgroup: Sendable {
     /// The peak-usage file stays open: it is read after every invocation, and open/read/close
     /// per invocation showed in the warm path's syscalls.
     private let peakFD: Int32
+    /// `pids.events`, whose `max` counts the forks the pids limit refused; -1 without one.
+    private let pidsEventsFD: Int32
 
     init(path: String, version: Int, others: [String] = []) {
         self.path = path
         self.version = version
         self.others = others
         peakFD = open("\(path)/\(version == 2 ? "memory.peak" : "memory.max_usage_in_bytes")", O_RDONLY | O_CLOEXEC)
+        let pids = others.first { $0.contains("/pids/") } ?? path
+        pidsEventsFD = open("\(pids)/pids.events", O_RDONLY | O_CLOEXEC)
     }
 
     deinit {
         if peakFD >= 0 { close(peakFD) }
+        if pidsEventsFD >= 0 { close(pidsEventsFD) }
+    }
+
+    /// How many process creations the pids limit has refused so far.
+    func pidsLimitHits() -> Int? {
+        guard pidsEventsFD >= 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBytes { pread(pidsEventsFD, $0.baseAddress, $0.count, 0) }
+        guard count > 4, buffer[0..<4] == Array("max ".utf8)[...] else { return nil }
+        var hits = 0
+        for byte in buffer[4..<count] where byte >= 0x30 && byte <= 0x39 { hits = hits * 10 + Int(byte - 0x30) }
+        return hits
     }
 
     var procsFile: String { "\(path)/cgroup.procs" }

@@ -37,6 +37,8 @@ final class ProcessInstance: FunctionInstance, Sendable {
         var cgroup: MemoryCgroup?
         var initDurationMs: Double?
         var initReported = false
+        /// The pids limit's refusals already reported.
+        var pidsHitsReported = 0
         var stopped = false
     }
 
@@ -312,6 +314,16 @@ final class ProcessInstance: FunctionInstance, Sendable {
         result.logLines = logs?.take(flushPartial: flushPartial) ?? []
         result.initDurationMs = initMs
         result.maxMemoryUsedMB = cgroup?.peakMB()
+        if let hits = cgroup?.pidsLimitHits() {
+            let new = state.withLock { state -> Int in
+                defer { state.pidsHitsReported = hits }
+                return hits - state.pidsHitsReported
+            }
+            if new > 0 {
+                result.logLines.append(
+                    "[gust] process limit reached: \(new) process or thread creations refused (limit \(configuration.memoryLimiter.maxPids) per instance)")
+            }
+        }
     }
 
     private static func milliseconds(since start: ContinuousClock.Instant) -> Double {

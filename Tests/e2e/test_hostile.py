@@ -384,9 +384,13 @@ def test_network_policies(server, lam, deploy, loopback_service):
 def test_fork_bomb_is_stopped(lam, deploy):
     # Memory to spare, so that the process limit (not the memory limit) is what stops it.
     name = deploy(f"forkbomb-{uuid.uuid4().hex[:6]}", Timeout=20, MemorySize=2048)
-    error, out = call(lam, name, {"action": "forkbomb"})
-    assert error is None, out
+    response = lam.invoke(FunctionName=name, Payload=json.dumps({"action": "forkbomb"}).encode(), LogType="Tail")
+    out = json.loads(response["Payload"].read())
+    assert "FunctionError" not in response, out
     assert out["forked"] < 1000 and out["error"] == "EAGAIN", out
+    # Recorded: the invocation's log says the limit held.
+    tail = __import__("base64").b64decode(response["LogResult"]).decode(errors="replace")
+    assert "[gust] process limit reached" in tail, tail[-500:]
     ping = deploy(f"ping-{uuid.uuid4().hex[:6]}")
     assert call(lam, ping, {"action": "ping"}) == (None, "pong")
 
