@@ -145,7 +145,15 @@ final class SparePool: Sendable {
     /// A ready spare, if any; starts preparing replacements either way.
     func take() -> SpareProcess? {
         let spare = state.withLock { state in state.ready.popLast() }
-        refill()
+        // Later, not now: a replacement joins its cgroups, and every join (one per v1 hierarchy)
+        // holds the kernel's cgroup_threadgroup_rwsem across an RCU grace period, which stalls
+        // every fork on the host, the cold start that took this spare included. Without a ready
+        // spare, refill now: the caller pays for the joins anyway.
+        if spare == nil {
+            refill()
+        } else {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(250)) { [weak self] in self?.refill() }
+        }
         return spare
     }
 
