@@ -1,0 +1,34 @@
+/// One message a caller sends, as it came off the wire.
+public struct SendEntry: Sendable {
+    public var body: String
+    public var delaySeconds: Int?
+    public var attributes: [String: MessageAttributeValue]
+    public var systemAttributes: [String: MessageAttributeValue]
+    public var groupID: String?
+    public var deduplicationID: String?
+
+    public init(
+        body: String, delaySeconds: Int? = nil, attributes: [String: MessageAttributeValue] = [:],
+        systemAttributes: [String: MessageAttributeValue] = [:], groupID: String? = nil, deduplicationID: String? = nil
+    ) {
+        self.body = body
+        self.delaySeconds = delaySeconds
+        self.attributes = attributes
+        self.systemAttributes = systemAttributes
+        self.groupID = groupID
+        self.deduplicationID = deduplicationID
+    }
+}
+
+/// What `ReceiveMessage` asks for.
+public struct ReceiveOptions: Sendable {
+    public var maxMessages: Int
+    public var visibilitySeconds: Int?
+    public var waitSeconds: Int?
+
+    public init(maxMessages: Int = 1, visibilitySeconds: Int? = nil, waitSeconds: Int? = nil) {
+        self.maxMessages = maxMessages
+        self.visibilitySeconds = visibilitySeconds
+        self.waitSeconds = waitSeconds
+    }
+}
