@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "GustGatewayTests",
             dependencies: [
-                "GustGateway", "GustHTTP", "GustCore", "GustScheduler", "GustSigV4",
+                "GustGateway", "GustHTTP", "GustCore", "GustScheduler", "GustSigV4", "GustAWSWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

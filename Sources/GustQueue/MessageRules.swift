@@ -58,7 +58,9 @@ enum MessageRules {
         guard !name.isEmpty, name.utf8.count <= 256, allowed, !name.hasPrefix("."), !name.hasSuffix("."),
             !name.contains(".."), !lower.hasPrefix("aws."), !lower.hasPrefix("amazon.")
         else {
-            throw QueueError(.invalidParameterValue, "Message attribute name '\(name)' is invalid.")
+            throw QueueError(
+                .invalidParameterValue,
+                "The message attribute name '\(name)' is invalid. Attribute name can contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters.")
         }
     }
 
@@ -72,7 +74,7 @@ enum MessageRules {
                 .invalidParameterValue,
                 type.isEmpty
                     ? "The message attribute '\(name)' must contain non-empty message attribute type."
-                    : "The type of message (user) attribute '\(name)' is invalid. You must use only the following supported type prefixes: Binary, Number, String.")
+                    : "The message attribute '\(name)' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String.")
         }
         if base == "Binary" {
             guard let bytes = value.binaryValue, !bytes.isEmpty, value.stringValue == nil else {

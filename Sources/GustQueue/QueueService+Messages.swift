@@ -26,6 +26,20 @@ extension QueueService {
         return results
     }
 
+    /// A FIFO batch missing a group id, or a deduplication id the queue cannot derive, fails
+    /// whole on AWS rather than entry by entry.
+    public func checkFIFOBatch(_ queue: QueueRecord, _ entries: [SendEntry]) throws(QueueError) {
+        guard queue.isFIFO else { return }
+        for entry in entries {
+            if entry.groupID?.isEmpty ?? true {
+                throw QueueError(.missingParameter, "The request must contain the parameter MessageGroupId.")
+            }
+            if entry.deduplicationID == nil && !queue.settings.contentBasedDeduplication {
+                throw .invalid("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+            }
+        }
+    }
+
     /// Receives up to `options.maxMessages`, waiting up to the wait time for the first one.
     public func receive(_ queue: QueueRecord, _ options: ReceiveOptions) async throws(QueueError) -> [ReceivedMessage] {
         guard (1...10).contains(options.maxMessages) else {

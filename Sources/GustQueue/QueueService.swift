@@ -37,7 +37,7 @@ public final class QueueService: Sendable {
         }
         let validated = try QueueAttributes.validate(attributes, fifo: fifo, creating: true).filter { !$0.value.isEmpty }
         try await checkRedrive(validated, fifo: fifo)
-        try Self.checkTags(tags, existing: [:])
+        try Self.checkTags(tags, existing: [:], queue: name)
         let (queue, created) = try await store.createQueue(name: name, attributes: validated, tags: tags, now: Date())
         if !created {
             for (key, value) in validated where effectiveAttribute(key, of: queue) != value {
@@ -125,13 +125,17 @@ public final class QueueService: Sendable {
     }
 
     public func tag(_ queue: QueueRecord, _ tags: [String: String]) async throws(QueueError) {
-        try Self.checkTags(tags, existing: queue.tags)
+        if tags.isEmpty { throw QueueError(.missingParameter, "The request must contain the parameter Tags.") }
+        try Self.checkTags(tags, existing: queue.tags, queue: queue.name)
         var queue = queue
         queue.tags.merge(tags) { $1 }
         try await store.updateQueue(queue)
     }
 
     public func untag(_ queue: QueueRecord, _ keys: [String]) async throws(QueueError) {
+        if keys.isEmpty || keys.contains(where: { $0.isEmpty || $0.count > 128 }) {
+            throw .invalid("Tag keys must be between 1 and 128 characters in length.")
+        }
         var queue = queue
         for key in keys { queue.tags[key] = nil }
         try await store.updateQueue(queue)
@@ -180,9 +184,9 @@ public final class QueueService: Sendable {
         }
     }
 
-    private static func checkTags(_ tags: [String: String], existing: [String: String]) throws(QueueError) {
+    private static func checkTags(_ tags: [String: String], existing: [String: String], queue: String) throws(QueueError) {
         if existing.merging(tags, uniquingKeysWith: { $1 }).count > 50 {
-            throw .invalid("Too many tags added for queue. The maximum is 50 tags per queue.")
+            throw .invalid("Too many tags added for queue \(queue).")
         }
         for (key, value) in tags where key.isEmpty || key.count > 128 || value.count > 256 {
             throw .invalid("Tag keys must be 1 to 128 characters and values at most 256 characters.")

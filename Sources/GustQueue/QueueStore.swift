@@ -24,7 +24,8 @@ public protocol QueueStore: Sendable {
     func receive(_ request: ReceiveRequest) async throws(QueueError) -> ReceiveOutcome
     /// Deletes the messages the receipts name; one already gone is no error.
     func delete(queueID: Int64, _ receipts: [ReceiptHandle]) async throws(QueueError)
-    /// Sets when each received message becomes visible again, if that receipt is still current.
+    /// Sets when each received message becomes visible again, if it is in flight. Any of the
+    /// message's receipts will do: AWS accepts an older one while the message is in flight.
     func changeVisibility(
         queueID: Int64, _ changes: [(receipt: ReceiptHandle, visibleAt: Date)], now: Date
     ) async throws(QueueError) -> [VisibilityChange]

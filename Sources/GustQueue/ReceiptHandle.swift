@@ -1,8 +1,8 @@
 import Foundation
 
 /// Names one receipt of one message: its sequence in the store and the token drawn when it was
-/// received. Deleting needs only the message (an older receipt still deletes, as on AWS);
-/// changing visibility needs the current receipt.
+/// received, so that each receipt differs. As on AWS, an older receipt of the message still
+/// deletes it, and changes its visibility while it is in flight.
 public struct ReceiptHandle: Sendable, Equatable {
     public var queueID: Int64
     public var seq: Int64

@@ -20,6 +20,7 @@ extension SQSJSONAPI {
         let ids = try SQSWire.checkBatch(wireEntries, entryName: "SendMessageBatchRequestEntry")
         var entries: [SendEntry] = []
         for wire in wireEntries { entries.append(try Self.sendEntry(wire)) }
+        try queues.checkFIFOBatch(queue, entries)
         let total = entries.reduce(0) { sum, entry in
             sum + entry.body.utf8.count + entry.attributes.reduce(0) { $0 + $1.key.utf8.count + $1.value.size }
         }
@@ -142,7 +143,7 @@ extension SQSJSONAPI {
         let selected = message.attributes.filter { name, _ in
             attributeNames.contains { wanted in
                 wanted == "All" || wanted == ".*" || wanted == name
-                    || (wanted.hasSuffix(".*") && name.hasPrefix(String(wanted.dropLast(1))))
+                    || (wanted.hasSuffix(".*") && name.hasPrefix(String(wanted.dropLast(2))))
             }
         }
         if !selected.isEmpty {

@@ -12,8 +12,9 @@ public struct SQSJSONAPI: AWSService {
     }
 
     public var signingName: String { "sqs" }
-    /// Room for a 256 KB message written with JSON escapes; larger bodies are refused unread.
-    public var maxRequestBytes: Int { 2 * 1024 * 1024 }
+    /// Room for an oversized message to get SQS's own answer (`InvalidParameterValue`), even
+    /// written with JSON escapes; larger bodies are refused unread.
+    public var maxRequestBytes: Int { 8 * 1024 * 1024 }
 
     public func matchesUnsigned(method: String, path: String, query: String?, header: (String) -> String?) -> Bool {
         header("X-Amz-Target")?.hasPrefix("AmazonSQS.") ?? false

@@ -112,9 +112,9 @@ extension SQLiteStore: QueueStore {
                 try db.execute(
                     sql: """
                         UPDATE queue_messages SET visible_at = ?
-                        WHERE seq = ? AND queue_id = ? AND receipt_token = ? AND visible_at > ?
+                        WHERE seq = ? AND queue_id = ? AND receive_count > 0 AND visible_at > ?
                         """,
-                    arguments: [visibleAt.timeIntervalSince1970, receipt.seq, queueID, receipt.token, now.timeIntervalSince1970])
+                    arguments: [visibleAt.timeIntervalSince1970, receipt.seq, queueID, now.timeIntervalSince1970])
                 if db.changesCount == 1 {
                     outcomes.append(.changed)
                 } else {

@@ -200,8 +200,10 @@ def test_send_receive_delete_with_every_attribute_type(sqs, name):
 def test_message_limits_and_bad_attributes(sqs, name):
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="x" * 262144)  # exactly the limit
-    response = error_of(lambda: sqs.send_message(QueueUrl=url, MessageBody="x" * 262145))
-    assert response["Error"]["Code"] == "InvalidParameterValue"
+    for size in (262145, 3 * 1024 * 1024):
+        response = error_of(lambda: sqs.send_message(QueueUrl=url, MessageBody="x" * size))
+        assert response["Error"]["Code"] == "InvalidParameterValue"
+        assert "Message must be shorter than 262144 bytes" in response["Error"]["Message"]
     response = error_of(lambda: sqs.send_message(QueueUrl=url, MessageBody="bad \x01 char"))
     assert response["Error"]["Code"] == "InvalidMessageContents"
     bad_attributes = [
@@ -266,11 +268,13 @@ def test_visibility_timeout(sqs, name):
     [second] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5, AttributeNames=["ApproximateReceiveCount"])["Messages"]
     assert second["MessageId"] == first["MessageId"]
     assert second["Attributes"]["ApproximateReceiveCount"] == "2"
-    # The first receipt is stale now.
-    response = error_of(lambda: sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"],
+    assert second["ReceiptHandle"] != first["ReceiptHandle"]
+    # An older receipt still changes visibility while the message is in flight, as on AWS...
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"], VisibilityTimeout=0)
+    # ...but not once the message is visible again.
+    response = error_of(lambda: sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"],
                                                               VisibilityTimeout=10))
     assert response["Error"]["Code"] == "AWS.SimpleQueueService.MessageNotInflight"
-    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"], VisibilityTimeout=0)
     [third] = sqs.receive_message(QueueUrl=url)["Messages"]
     assert third["MessageId"] == first["MessageId"]
 
@@ -354,6 +358,11 @@ def test_fifo_order_groups_and_deduplication(sqs, name):
     assert response["Error"]["Code"] == "MissingParameter"
     response = error_of(lambda: sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g"))
     assert response["Error"]["Code"] == "InvalidParameterValue"
+    # In a batch these fail the whole request, as on AWS.
+    response = error_of(lambda: sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": "a", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "1"},
+        {"Id": "b", "MessageBody": "x", "MessageDeduplicationId": "2"}]))
+    assert response["Error"]["Code"] == "MissingParameter"
 
 
 def test_fifo_content_based_deduplication(sqs, name):
@@ -438,7 +447,7 @@ def test_malformed_requests_get_sqs_errors(server, sqs, name):
     assert bad_json.json()["__type"].endswith("#SerializationException")
     unknown = raw(server.endpoint, "AmazonSQS.Explode", {"QueueUrl": url})
     assert unknown.status_code == 400 and unknown.json()["__type"].endswith("#UnknownOperationException")
-    oversize = raw(server.endpoint, "AmazonSQS.SendMessage", {"QueueUrl": url, "MessageBody": "x" * (3 * 1024 * 1024)})
+    oversize = raw(server.endpoint, "AmazonSQS.SendMessage", {"QueueUrl": url, "MessageBody": "x" * (9 * 1024 * 1024)})
     assert oversize.status_code == 413 and "__type" in oversize.json()
     wrong_type = raw(server.endpoint, "AmazonSQS.SendMessage", {"QueueUrl": url, "MessageBody": 12})
     assert wrong_type.status_code == 400
