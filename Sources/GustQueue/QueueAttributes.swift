@@ -1,3 +1,5 @@
+import Foundation
+
 /// The queue attributes SQS knows, and their validation.
 public enum QueueAttributes {
     public static let maxMessageBytes = 262_144
@@ -23,7 +25,8 @@ public enum QueueAttributes {
         _ attributes: [String: String], fifo: Bool, creating: Bool
     ) throws(QueueError) -> [String: String] {
         var result: [String: String] = [:]
-        for (name, value) in attributes {
+        // Names are taken trimmed, as moto does (its suite sends `"VisibilityTimeout "`): it costs nothing.
+        for (name, value) in attributes.map({ ($0.key.trimmingCharacters(in: .whitespaces), $0.value) }) {
             if let range = ranges[name] {
                 guard let number = Int(value), range.contains(number) else {
                     throw QueueError(.invalidAttributeValue, "Invalid value for the parameter \(name).")
