@@ -68,7 +68,9 @@ extension QueueService {
                     visibility: TimeInterval(options.visibilitySeconds ?? settings.visibilitySeconds), now: now,
                     deadLetter: deadLetter))
             if outcome.deadLettered > 0, let deadLetter { wakeups.signal(deadLetter.queueID) }
-            if !outcome.messages.isEmpty || now >= deadline || Task.isCancelled { return outcome.messages }
+            if !outcome.messages.isEmpty || now >= deadline || Task.isCancelled || wakeups.isStopped {
+                return outcome.messages
+            }
             let until = min(deadline, outcome.nextVisibleAt ?? deadline)
             await wakeups.wait(queue.id, after: generation, until: until)
         }

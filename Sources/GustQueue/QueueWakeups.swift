@@ -13,6 +13,8 @@ public final class QueueWakeups: Sendable {
         /// Waits ended (timer, cancellation) before their continuation was registered.
         var ended: Set<UInt64> = []
         var nextID: UInt64 = 0
+        /// The server is stopping: waits end at once, so long polls do not hold up the drain.
+        var stopped = false
     }
 
     private let state = Mutex(State())
@@ -21,6 +23,18 @@ public final class QueueWakeups: Sendable {
 
     public func generation(_ queueID: Int64) -> UInt64 {
         state.withLock { $0.generations[queueID, default: 0] }
+    }
+
+    public var isStopped: Bool { state.withLock { $0.stopped } }
+
+    /// Ends every wait, now and later (graceful shutdown).
+    public func stopWaiting() {
+        let woken = state.withLock { state in
+            state.stopped = true
+            defer { state.waiters = [:] }
+            return state.waiters.values.flatMap(\.values)
+        }
+        for waiter in woken { waiter.resume() }
     }
 
     public func signal(_ queueID: Int64) {
@@ -51,7 +65,7 @@ public final class QueueWakeups: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state in
                     if state.ended.remove(id) != nil || state.generations[queueID, default: 0] != generation
-                        || Task.isCancelled
+                        || state.stopped || Task.isCancelled
                     {
                         return true
                     }

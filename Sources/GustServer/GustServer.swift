@@ -104,8 +104,8 @@ public struct GustServer: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    recorder, KeepAliveReaper(scheduler: scheduler), worker, retention,
-                    QueueMaintenance(store: store, logger: logger), app, http,
+                    recorder, KeepAliveReaper(scheduler: scheduler), worker, retention, app,
+                    QueueMaintenance(queues: queues, logger: logger), http,
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         // The instance cgroups are gone once the scheduler stopped them; their parent goes too,

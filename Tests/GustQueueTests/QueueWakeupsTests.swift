@@ -31,3 +31,16 @@ import Testing
         wakeups.signal(3)
     }
 }
+
+@Suite struct QueueWakeupsStopTests {
+    @Test func stoppingEndsWaitsNowAndLater() async {
+        let wakeups = QueueWakeups()
+        async let waited: Void = wakeups.wait(1, after: wakeups.generation(1), until: Date().addingTimeInterval(30))
+        try? await Task.sleep(for: .milliseconds(50))
+        wakeups.stopWaiting()
+        await waited
+        let start = ContinuousClock.now
+        await wakeups.wait(2, after: wakeups.generation(2), until: Date().addingTimeInterval(30))
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+}

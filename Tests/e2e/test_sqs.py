@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import os
+import signal
 import struct
 import subprocess
 import threading
@@ -540,3 +541,27 @@ def test_kill_9_during_a_send_loop_loses_no_acknowledged_message(start_server):
         client.delete_message_batch(QueueUrl=url, Entries=[
             {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
     assert set(acknowledged) <= bodies
+
+
+def test_sigterm_ends_long_polls(start_server):
+    server = start_server()
+    client = sqs_client(server.endpoint)
+    url = client.create_queue(QueueName="draining")["QueueUrl"]
+    result = {}
+
+    def poll():
+        try:
+            result["response"] = client.receive_message(QueueUrl=url, WaitTimeSeconds=20)
+        except Exception as error:  # the connection may close as the server stops
+            result["error"] = error
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    time.sleep(0.5)
+    start = time.time()
+    server.proc.send_signal(signal.SIGTERM)
+    server.proc.wait(30)
+    thread.join(30)
+    # The poll ended with the server, not after its 20 s.
+    assert time.time() - start < 10
+    assert "Messages" not in result.get("response", {})
