@@ -9,21 +9,23 @@ extension QueueService {
         _ queue: QueueRecord, _ entries: [SendEntry], senderID: String
     ) async throws(QueueError) -> [Result<SentMessage, QueueError>] {
         let now = Date()
-        var results: [Result<SentMessage, QueueError>] = []
-        var outgoing: [(index: Int, message: OutgoingMessage)] = []
+        var failures: [Int: QueueError] = [:]
+        var outgoing: [OutgoingMessage] = []
         for (index, entry) in entries.enumerated() {
             do throws(QueueError) {
-                outgoing.append((index, try message(entry, for: queue, senderID: senderID, now: now)))
-                results.append(.failure(QueueError(.internalFailure, "not stored")))
+                outgoing.append(try message(entry, for: queue, senderID: senderID, now: now))
             } catch {
-                results.append(.failure(error))
+                failures[index] = error
             }
         }
-        if outgoing.isEmpty { return results }
-        let sent = try await store.send(queueID: queue.id, outgoing.map(\.message))
-        for (slot, answer) in zip(outgoing, sent) { results[slot.index] = .success(answer) }
-        wakeups.signal(queue.id)
-        return results
+        var sent = (outgoing.isEmpty ? [] : try await store.send(queueID: queue.id, outgoing)).makeIterator()
+        if !outgoing.isEmpty { wakeups.signal(queue.id) }
+        // The store answers the valid entries in order; the others keep their failure.
+        return entries.indices.map { index in
+            if let failure = failures[index] { return .failure(failure) }
+            guard let answer = sent.next() else { return .failure(QueueError(.internalFailure, "Internal error")) }
+            return .success(answer)
+        }
     }
 
     /// A FIFO batch missing a group id, or a deduplication id the queue cannot derive, fails

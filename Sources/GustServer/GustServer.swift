@@ -101,6 +101,7 @@ public struct GustServer: Sendable {
             keepPerFunction: config.logRetentionCount, logger: logger)
 
         // Shut down in reverse: stop accepting requests, finish async work, stop instances, flush records.
+        // QueueMaintenance comes after the app so that long polls end before the app drains.
         let group = ServiceGroup(
             configuration: .init(
                 services: [
