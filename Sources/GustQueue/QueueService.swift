@@ -141,12 +141,26 @@ public final class QueueService: Sendable {
         try await store.updateQueue(queue)
     }
 
-    /// Queues whose redrive policy names `queue` as their dead-letter queue.
-    public func deadLetterSources(of queue: QueueRecord) async throws(QueueError) -> [QueueRecord] {
-        let arn = arn(queue.name)
-        return try await store.queues(prefix: "", after: nil, limit: Int.max).filter {
-            $0.settings.redrive?.deadLetterTargetArn == arn
+    /// Queues whose redrive policy names `queue` as their dead-letter queue, in name order, a page
+    /// of `maxResults` (1–1000) when given.
+    public func deadLetterSources(
+        of queue: QueueRecord, nextToken: String? = nil, maxResults: Int? = nil
+    ) async throws(QueueError) -> (queues: [QueueRecord], nextToken: String?) {
+        if let maxResults, !(1...1000).contains(maxResults) {
+            throw .invalid("Value \(maxResults) for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.")
         }
+        var after = ""
+        if let nextToken {
+            guard let key = PageToken.lastKey(kind: "dlq-sources", token: nextToken) else { throw .invalid("Invalid NextToken value.") }
+            after = key
+        }
+        let arn = arn(queue.name)
+        let sources = try await store.queues(prefix: "", after: nil, limit: Int.max).filter {
+            $0.name > after && $0.settings.redrive?.deadLetterTargetArn == arn
+        }
+        guard let maxResults, sources.count > maxResults else { return (sources, nil) }
+        let page = Array(sources.prefix(maxResults))
+        return (page, page.last.map { PageToken.make(kind: "dlq-sources", lastKey: $0.name) })
     }
 
     /// A stored value, else AWS's default for the attributes every queue reports.

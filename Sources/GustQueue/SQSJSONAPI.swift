@@ -84,8 +84,12 @@ public struct SQSJSONAPI: AWSService {
             let tags = try await queue(input).tags
             return tags.isEmpty ? [:] : ["Tags": tags]
         case "ListDeadLetterSourceQueues":
-            let sources = try await queues.deadLetterSources(of: try await queue(input))
-            return ["queueUrls": sources.map { queues.url($0.name, host: request.host) }]
+            let page = try await queues.deadLetterSources(
+                of: try await queue(input), nextToken: try SQSWire.string(input, "NextToken"),
+                maxResults: try SQSWire.int(input, "MaxResults"))
+            var output: [String: Any] = ["queueUrls": page.queues.map { queues.url($0.name, host: request.host) }]
+            if let next = page.nextToken { output["NextToken"] = next }
+            return output
         case "SendMessage": return try await sendMessage(input, request)
         case "SendMessageBatch": return try await sendMessageBatch(input, request)
         case "ReceiveMessage": return try await receiveMessage(input)

@@ -88,7 +88,12 @@ import Testing
         let dead = try await service.receive(dlq, ReceiveOptions())
         #expect(dead.map(\.body) == ["poison"])
         #expect(dead.first?.messageID == first[0].messageID)
-        #expect(try await service.deadLetterSources(of: dlq).map(\.name) == ["src"])
+        #expect(try await service.deadLetterSources(of: dlq).queues.map(\.name) == ["src"])
+        _ = try await service.createQueue(name: "src2", attributes: ["RedrivePolicy": policy], tags: [:])
+        let page1 = try await service.deadLetterSources(of: dlq, maxResults: 1)
+        #expect(page1.queues.map(\.name) == ["src"])
+        let second = try await service.deadLetterSources(of: dlq, nextToken: page1.nextToken, maxResults: 1)
+        #expect(second.queues.map(\.name) == ["src2"] && second.nextToken == nil)
     }
 
     @Test func createIsIdempotentOnlyWithTheSameAttributes() async throws {
