@@ -30,6 +30,9 @@ public struct SQSJSONAPI: AWSService {
     }
 
     public func handle(_ request: AWSRequest) async -> AWSResponse {
+        if request.header("X-Amz-Target") == nil, let parameters = SQSQueryProtocol.parameters(request) {
+            return await handleQuery(request, parameters)
+        }
         do {
             guard request.method == "POST", let target = request.header("X-Amz-Target"), target.hasPrefix("AmazonSQS.") else {
                 throw QueueError(.unknownOperation, "Gust serves SQS's JSON protocol only: POST with X-Amz-Target: AmazonSQS.<Operation>.")
@@ -41,6 +44,18 @@ public struct SQSJSONAPI: AWSService {
             return error.wire.response()
         } catch {
             return QueueError(.internalFailure, "Internal error").wire.response()
+        }
+    }
+
+    /// The query protocol: the same operations, translated at the edge.
+    private func handleQuery(_ request: AWSRequest, _ parameters: [String: String]) async -> AWSResponse {
+        let action = parameters["Action"] ?? ""
+        let queueURL = request.path == "/" || request.path.isEmpty ? nil : "http://\(request.host)\(request.path)"
+        do {
+            let input = SQSQueryProtocol.input(parameters, action: action, queueURL: queueURL)
+            return SQSQueryProtocol.response(action, try await answer(action, input, request))
+        } catch {
+            return SQSQueryProtocol.error(error)
         }
     }
 
