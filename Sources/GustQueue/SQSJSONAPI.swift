@@ -2,8 +2,9 @@ import Foundation
 import GustAWSWire
 
 /// SQS's JSON protocol (`X-Amz-Target: AmazonSQS.<Operation>`, `application/x-amz-json-1.0`), as
-/// botocore ≥ 1.31, awscli and the current AWS SDKs speak it. Decodes, calls `QueueService`,
-/// encodes; every error leaves in SQS's JSON shape with its query code.
+/// botocore ≥ 1.31, awscli and the current AWS SDKs speak it, and the older query protocol
+/// translated onto it (`SQSQueryProtocol`). Decodes, calls `QueueService`, encodes; every error
+/// leaves in SQS's JSON shape with its query code.
 public struct SQSJSONAPI: AWSService {
     public let queues: QueueService
 
@@ -35,7 +36,7 @@ public struct SQSJSONAPI: AWSService {
         }
         do {
             guard request.method == "POST", let target = request.header("X-Amz-Target"), target.hasPrefix("AmazonSQS.") else {
-                throw QueueError(.unknownOperation, "Gust serves SQS's JSON protocol only: POST with X-Amz-Target: AmazonSQS.<Operation>.")
+                throw QueueError(.unknownOperation, "Gust's SQS takes POST with X-Amz-Target: AmazonSQS.<Operation> (JSON) or Action=<Operation> (query).")
             }
             let operation = String(target.dropFirst("AmazonSQS.".count))
             let input = try SQSWire.object(request.body)
