@@ -25,6 +25,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "GustCore", swiftSettings: strict),
+        // libseccomp, which compiles the sandbox's syscall filter (apt: libseccomp-dev).
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        // Network namespaces made on a thread of their own (Sources/CNetns/netns.c).
+        .target(name: "CNetns"),
         .target(
             name: "GustSigV4",
             dependencies: ["GustCore", .product(name: "Crypto", package: "swift-crypto")],
@@ -55,7 +59,7 @@ let package = Package(
         .target(
             name: "GustProcess",
             dependencies: [
-                "GustCore", "GustRuntime", "GustHTTPServer",
+                "GustCore", "GustRuntime", "GustHTTPServer", "CSeccomp", "CNetns",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

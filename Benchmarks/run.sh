@@ -3,6 +3,7 @@
 # appends dated results to BENCHMARKS.md. Uses the test venv (scripts/test.sh creates it).
 #   Benchmarks/run.sh          process runtimes (Python, provided)
 #   Benchmarks/run.sh wasm     the wasm runtime (needs the toolchain scripts/test.sh installs)
+#   Benchmarks/run.sh sandbox  the hardened sandbox against the pre-hardening profile and none
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export SWIFT_DETERMINISTIC_HASHING=1
@@ -21,6 +22,9 @@ fi
 "$VENV/bin/python" -c 'import boto3, requests' 2>/dev/null || "$VENV/bin/python" -m pip install -q boto3 requests
 swift build -c release --product gust
 swift build -c release --product gust-bench
+if [ "${1:-}" = sandbox ]; then
+  exec "$VENV/bin/python" Benchmarks/bench_sandbox.py "$PWD/.build/release/gust"
+fi
 if [ "${1:-}" = wasm ]; then
   swift build -c release --product hello-hummingbird
   swift build -c release --product hello-nio

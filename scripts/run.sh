@@ -8,6 +8,8 @@ export SWIFT_DETERMINISTIC_HASHING=1
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)   # the instance sandbox
+dpkg -s libseccomp-dev >/dev/null 2>&1 || missing+=(libseccomp-dev)  # its syscall filter (build)
+command -v pasta >/dev/null 2>&1 || missing+=(passt)        # its outbound network (egress)
 command -v curl >/dev/null 2>&1 || missing+=(curl)          # the shell example
 command -v make >/dev/null 2>&1 || missing+=(make)
 # The wasm examples: wasi-libc (sysroot) and the wasm32 compiler builtins; clang and wasm-ld

@@ -8,8 +8,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
-# wasi-libc and libclang-rt-dev-wasm32: the sysroot and builtins the wasm examples build with.
-for pkg in bubblewrap curl zip unzip make wasi-libc libclang-rt-dev-wasm32; do
+# wasi-libc and libclang-rt-dev-wasm32: the sysroot and builtins the wasm examples build with;
+# libseccomp-dev: the sandbox's syscall filter (a build dependency); passt: pasta, the sandbox's
+# outbound network.
+for pkg in bubblewrap libseccomp-dev passt curl zip unzip make wasi-libc libclang-rt-dev-wasm32; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

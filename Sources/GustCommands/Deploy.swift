@@ -29,6 +29,8 @@ struct Deploy: AsyncParsableCommand {
                 if let timeout = function.timeout { configuration["Timeout"] = timeout }
                 configuration["Environment"] = ["Variables": function.environment ?? [:]]
                 if let keepAlive = function.keepAlive { configuration["GustKeepAliveSeconds"] = keepAlive }
+                if let storage = function.ephemeralStorage { configuration["EphemeralStorage"] = ["Size": storage] }
+                if let network = function.network { configuration["GustNetwork"] = network }
                 if let description = function.description { configuration["Description"] = description }
                 var result: [String: Any]
                 if try await client.getFunction(function.name) == nil {

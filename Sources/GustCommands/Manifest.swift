@@ -13,6 +13,10 @@ struct Manifest: Decodable {
         var environment: [String: String]?
         var concurrency: Int?
         var keepAlive: Int?
+        /// The private `/tmp` cap in MB (Lambda's EphemeralStorage.Size).
+        var ephemeralStorage: Int?
+        /// none, gust-only, egress (the default) or host.
+        var network: String?
         var description: String?
         var events: [Event]?
     }

@@ -20,8 +20,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("http-port"), help: "Port for HTTP triggers (user traffic on routes), apart from the API port.")
     var httpPort = 8080
 
-    @Option(help: "Instance sandbox: auto, bwrap or none.")
+    @Option(help: "Instance sandbox: auto, bwrap or none (none is for development only).")
     var sandbox: ServerConfiguration.SandboxChoice = .auto
+
+    @Option(name: .customLong("cpu-floor"), help: "Least CPU (cores) an instance is held to; above it CPU follows memory (1769 MB = 1 core). 0 = Lambda's exact proportion.")
+    var cpuFloor: Double = 1
+
+    @Flag(name: .customLong("allow-unsandboxed-root"), help: "Allow --sandbox none as root on a non-loopback address.")
+    var allowUnsandboxedRoot = false
 
     @Option(name: .customLong("keep-alive"), help: "Seconds an idle instance is kept when the function does not say.")
     var keepAlive: Double = 300
@@ -46,11 +52,13 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "gust")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let env = ProcessInfo.processInfo.environment
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             dataDirectory: dataDirectory, host: host, port: port, httpPort: httpPort, sandbox: sandbox, keepAliveSeconds: keepAlive,
             asyncRetryBaseSeconds: asyncRetryBase, maxInstancesPerFunction: maxInstances,
             logRetentionDays: logRetentionDays, logRetentionCount: logRetentionCount,
             accessKey: env["GUST_ACCESS_KEY"], secretKey: env["GUST_SECRET_KEY"])
+        configuration.cpuFloorCores = cpuFloor
+        configuration.allowUnsandboxedRoot = allowUnsandboxedRoot
         do {
             try await GustServer(configuration: configuration, logger: logger).run(
                 onListening: { port in

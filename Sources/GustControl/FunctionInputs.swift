@@ -12,12 +12,15 @@ public struct CreateFunctionInput: Sendable {
     public var description: String?
     public var role: String?
     public var keepAliveSeconds: Int?
+    public var ephemeralStorageMB: Int?
+    public var network: NetworkPolicy?
     public var publish: Bool
 
     public init(
         name: String, runtime: String, handler: String, zip: [UInt8], memoryMB: Int? = nil,
         timeoutSeconds: Int? = nil, environment: [String: String]? = nil, description: String? = nil,
-        role: String? = nil, keepAliveSeconds: Int? = nil, publish: Bool = false
+        role: String? = nil, keepAliveSeconds: Int? = nil, ephemeralStorageMB: Int? = nil,
+        network: NetworkPolicy? = nil, publish: Bool = false
     ) {
         self.name = name
         self.runtime = runtime
@@ -29,6 +32,8 @@ public struct CreateFunctionInput: Sendable {
         self.description = description
         self.role = role
         self.keepAliveSeconds = keepAliveSeconds
+        self.ephemeralStorageMB = ephemeralStorageMB
+        self.network = network
         self.publish = publish
     }
 }
@@ -43,11 +48,13 @@ public struct ConfigurationPatch: Sendable {
     public var description: String?
     public var role: String?
     public var keepAliveSeconds: Int?
+    public var ephemeralStorageMB: Int?
+    public var network: NetworkPolicy?
 
     public init(
         runtime: String? = nil, handler: String? = nil, memoryMB: Int? = nil, timeoutSeconds: Int? = nil,
         environment: [String: String]? = nil, description: String? = nil, role: String? = nil,
-        keepAliveSeconds: Int? = nil
+        keepAliveSeconds: Int? = nil, ephemeralStorageMB: Int? = nil, network: NetworkPolicy? = nil
     ) {
         self.runtime = runtime
         self.handler = handler
@@ -57,6 +64,8 @@ public struct ConfigurationPatch: Sendable {
         self.description = description
         self.role = role
         self.keepAliveSeconds = keepAliveSeconds
+        self.ephemeralStorageMB = ephemeralStorageMB
+        self.network = network
     }
 
     func apply(to config: inout FunctionConfiguration) {
@@ -68,5 +77,7 @@ public struct ConfigurationPatch: Sendable {
         if let description { config.description = description }
         if let role { config.role = role }
         if let keepAliveSeconds { config.keepAliveSeconds = keepAliveSeconds }
+        if let ephemeralStorageMB { config.ephemeralStorageMB = ephemeralStorageMB }
+        if let network { config.network = network }
     }
 }

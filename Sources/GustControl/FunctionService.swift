@@ -22,7 +22,7 @@ public struct FunctionService: Sendable {
             name: input.name, runtime: input.runtime, handler: input.handler, memoryMB: input.memoryMB ?? 128,
             timeoutSeconds: input.timeoutSeconds ?? 3, environment: input.environment ?? [:],
             description: input.description ?? "", role: input.role ?? "", keepAliveSeconds: input.keepAliveSeconds,
-            codeSha256: "", codeID: "", codeSize: 0)
+            ephemeralStorageMB: input.ephemeralStorageMB, network: input.network, codeSha256: "", codeID: "", codeSize: 0)
         try config.validate()
         if try await store.latest(input.name) != nil {
             throw .conflict("Function already exist: \(input.name)")

@@ -16,6 +16,10 @@ public struct FunctionConfiguration: Sendable, Codable, Equatable {
     public var role: String
     /// Seconds an idle instance is kept before it stops; `nil` takes the server's default.
     public var keepAliveSeconds: Int?
+    /// Lambda's EphemeralStorage.Size: the cap of the instance's private `/tmp`; `nil` is 512.
+    public var ephemeralStorageMB: Int?
+    /// What the instance may reach (`NetworkPolicy`); `nil` takes the default, `egress`.
+    public var network: NetworkPolicy?
     /// SHA-256 of the code zip, base64 as Lambda reports it.
     public var codeSha256: String
     /// Content address of the stored code (hex SHA-256), used to find the unpacked directory.
@@ -28,7 +32,7 @@ public struct FunctionConfiguration: Sendable, Codable, Equatable {
         name: String, version: String = FunctionConfiguration.latest, runtime: String, handler: String,
         memoryMB: Int = 128, timeoutSeconds: Int = 3, environment: [String: String] = [:],
         description: String = "", role: String = "", keepAliveSeconds: Int? = nil,
-        codeSha256: String, codeID: String, codeSize: Int, lastModified: Date = Date(),
+        ephemeralStorageMB: Int? = nil, network: NetworkPolicy? = nil, codeSha256: String, codeID: String, codeSize: Int, lastModified: Date = Date(),
         revisionID: String = UUID().uuidString.lowercased()
     ) {
         self.name = name
@@ -41,6 +45,8 @@ public struct FunctionConfiguration: Sendable, Codable, Equatable {
         self.description = description
         self.role = role
         self.keepAliveSeconds = keepAliveSeconds
+        self.ephemeralStorageMB = ephemeralStorageMB
+        self.network = network
         self.codeSha256 = codeSha256
         self.codeID = codeID
         self.codeSize = codeSize
@@ -52,6 +58,11 @@ public struct FunctionConfiguration: Sendable, Codable, Equatable {
 
     public static let memoryRange = 128...10240
     public static let timeoutRange = 1...900
+    public static let ephemeralStorageRange = 512...10240
+    public static let defaultEphemeralStorageMB = 512
+
+    public var tmpMB: Int { ephemeralStorageMB ?? Self.defaultEphemeralStorageMB }
+    public var networkPolicy: NetworkPolicy { network ?? .default }
 
     /// Checks the limits Lambda enforces, so a bad value is a 400 at deploy rather than a surprise later.
     public func validate() throws(GustError) {
@@ -70,6 +81,9 @@ public struct FunctionConfiguration: Sendable, Codable, Equatable {
         }
         for key in environment.keys where !FunctionName.isValidEnvironmentKey(key) {
             throw .invalid("Environment variable name '\(key)' is invalid: names must match [a-zA-Z]([a-zA-Z0-9_])+")
+        }
+        if let ephemeralStorageMB, !Self.ephemeralStorageRange.contains(ephemeralStorageMB) {
+            throw .invalid("Value \(ephemeralStorageMB) at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value between 512 and 10240")
         }
         if let keepAliveSeconds, keepAliveSeconds < 0 {
             throw .invalid("keepAlive must not be negative")

@@ -56,6 +56,7 @@ struct LambdaAPI: Sendable {
             description: try LambdaWire.string(body, "Description"),
             role: try LambdaWire.string(body, "Role"),
             keepAliveSeconds: try LambdaWire.int(body, "GustKeepAliveSeconds"),
+            ephemeralStorageMB: try LambdaWire.ephemeralStorage(body), network: try LambdaWire.network(body),
             publish: try LambdaWire.bool(body, "Publish") ?? false)
         let config = try await functions.create(input)
         return try LambdaWire.json(LambdaWire.configuration(config), status: .created)
@@ -104,7 +105,8 @@ struct LambdaAPI: Sendable {
             runtime: try LambdaWire.string(body, "Runtime"), handler: try LambdaWire.string(body, "Handler"),
             memoryMB: try LambdaWire.int(body, "MemorySize"), timeoutSeconds: try LambdaWire.int(body, "Timeout"),
             environment: try LambdaWire.environment(body), description: try LambdaWire.string(body, "Description"),
-            role: try LambdaWire.string(body, "Role"), keepAliveSeconds: try LambdaWire.int(body, "GustKeepAliveSeconds"))
+            role: try LambdaWire.string(body, "Role"), keepAliveSeconds: try LambdaWire.int(body, "GustKeepAliveSeconds"),
+            ephemeralStorageMB: try LambdaWire.ephemeralStorage(body), network: try LambdaWire.network(body))
         return try LambdaWire.json(LambdaWire.configuration(try await functions.updateConfiguration(name, patch)))
     }
 

@@ -27,7 +27,8 @@ enum LambdaWire {
             "PackageType": "Zip",
             "Architectures": ["x86_64"],
             "TracingConfig": ["Mode": "PassThrough"],
-            "EphemeralStorage": ["Size": 512],
+            "EphemeralStorage": ["Size": c.tmpMB],
+            "GustNetwork": c.networkPolicy.rawValue,
         ]
         if !c.environment.isEmpty { object["Environment"] = ["Variables": c.environment] }
         if let keepAlive = c.keepAliveSeconds { object["GustKeepAliveSeconds"] = keepAlive }
@@ -145,6 +146,18 @@ enum LambdaWire {
         guard let value = object[key], !(value is NSNull) else { return nil }
         guard let bool = value as? Bool else { throw .invalid("Value for \(key) must be a boolean") }
         return bool
+    }
+
+    /// `EphemeralStorage.Size` in MB.
+    static func ephemeralStorage(_ object: [String: Any]) throws(GustError) -> Int? {
+        guard let value = object["EphemeralStorage"], !(value is NSNull) else { return nil }
+        guard let storage = value as? [String: Any] else { throw .invalid("EphemeralStorage must be an object") }
+        return try int(storage, "Size")
+    }
+
+    /// Gust's extension field `GustNetwork`: none, gust-only, egress or host.
+    static func network(_ object: [String: Any]) throws(GustError) -> NetworkPolicy? {
+        try string(object, "GustNetwork").map { text throws(GustError) in try NetworkPolicy.parse(text) }
     }
 
     static func environment(_ object: [String: Any]) throws(GustError) -> [String: String]? {

@@ -5,14 +5,19 @@ import Synchronization
 /// any moment (`drain`), so the output a function printed just before it posted its response is
 /// attributed to that invocation and not to the next one.
 final class LogCollector: Sendable {
-    /// A function that prints without end must not eat Gust's memory: past this, lines are dropped.
+    /// A function that prints without end must not eat Gust's memory: past this, output is dropped
+    /// and only counted.
     static let maxBufferedBytes = 1 << 20
+    /// A line longer than this is cut (as Lambda cuts log events at 256 KB), so that output without
+    /// line breaks cannot grow a partial line without bound.
+    static let maxLineBytes = 256 * 1024
 
     private struct State {
         var partial: [Int32: [UInt8]] = [:]
         var lines: [String] = []
         var bytes = 0
-        var dropped = 0
+        /// Bytes read and not kept since the last `take`.
+        var droppedBytes = 0
         /// Reused for every read: allocating 64 KiB per drain shows on the warm path.
         var buffer = [UInt8](repeating: 0, count: 65536)
     }
@@ -57,23 +62,38 @@ final class LogCollector: Sendable {
     }
 
     private static func append(fd: Int32, bytes: ArraySlice<UInt8>, to state: inout State) {
+        // Full: count what arrives without looking at it (a gigabyte of output costs reads only).
+        if state.bytes >= maxBufferedBytes {
+            state.droppedBytes += bytes.count + (state.partial[fd]?.count ?? 0)
+            state.partial[fd] = nil
+            return
+        }
         var pending = state.partial[fd, default: []]
         pending.append(contentsOf: bytes)
         var start = pending.startIndex
-        while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            keep(String(decoding: pending[start..<newline], as: UTF8.self), in: &state)
-            start = newline + 1
+        while true {
+            let window = pending[start..<min(pending.endIndex, start + maxLineBytes)]
+            if let newline = window.firstIndex(of: UInt8(ascii: "\n")) {
+                keep(pending[start..<newline], in: &state)
+                start = newline + 1
+            } else if window.count == maxLineBytes {
+                keep(window, in: &state)
+                start = window.endIndex
+            } else {
+                break
+            }
         }
         state.partial[fd] = Array(pending[start...])
     }
 
-    private static func keep(_ line: String, in state: inout State) {
-        if state.bytes + line.utf8.count > maxBufferedBytes {
-            state.dropped += 1
+    private static func keep(_ line: ArraySlice<UInt8>, in state: inout State) {
+        if state.bytes + line.count > maxBufferedBytes {
+            state.bytes = maxBufferedBytes
+            state.droppedBytes += line.count + 1
             return
         }
-        state.bytes += line.utf8.count
-        state.lines.append(line)
+        state.bytes += line.count
+        state.lines.append(String(decoding: line, as: UTF8.self))
     }
 
     /// Hands over the complete lines so far. With `flushPartial`, an unterminated last line too.
@@ -81,17 +101,18 @@ final class LogCollector: Sendable {
         state.withLock { state in
             if flushPartial {
                 for (fd, rest) in state.partial where !rest.isEmpty {
-                    Self.keep(String(decoding: rest, as: UTF8.self), in: &state)
+                    Self.keep(rest[...], in: &state)
                     state.partial[fd] = []
                 }
             }
             var lines = state.lines
-            if state.dropped > 0 {
-                lines.append("[gust] \(state.dropped) log lines dropped: output exceeded \(Self.maxBufferedBytes) bytes")
+            if state.droppedBytes > 0 {
+                lines.append(
+                    "[gust] \(state.droppedBytes) bytes of log output dropped: output exceeded \(Self.maxBufferedBytes) bytes")
             }
             state.lines = []
             state.bytes = 0
-            state.dropped = 0
+            state.droppedBytes = 0
             return lines
         }
     }

@@ -3,17 +3,32 @@ import Logging
 
 /// Caps an instance's memory with the best mechanism the host allows: a cgroup v2 or v1 memory
 /// controller where Gust can write it (the kernel then kills the instance at the cap and counts the
-/// OOM kill), else an address-space rlimit applied by a tiny shell wrapper.
+/// OOM kill), else an address-space rlimit applied by a tiny shell wrapper. Where the pids and cpu
+/// controllers are writable too, the same cgroup caps the instance's processes (a fork bomb) and
+/// its CPU (in proportion to memory, `CPUShare`).
 public struct MemoryLimiter: Sendable {
     public enum Mechanism: Sendable, Equatable {
         case cgroupV2(parent: String)
-        case cgroupV1(parent: String)
+        /// `others`: parents in the v1 hierarchies of the pids and cpu controllers, when writable.
+        case cgroupV1(parent: String, others: [String] = [])
         case rlimit
     }
 
     public let mechanism: Mechanism
+    /// What `makeCgroup` also limits besides memory.
+    public let limitsPids: Bool
+    public let limitsCPU: Bool
+    public let cpu: CPUShare
+    /// Processes (and threads) per instance.
+    public let maxPids: Int
 
-    public init(mechanism: Mechanism) { self.mechanism = mechanism }
+    public init(mechanism: Mechanism, limitsPids: Bool = false, limitsCPU: Bool = false, cpu: CPUShare = CPUShare(), maxPids: Int = 256) {
+        self.mechanism = mechanism
+        self.limitsPids = limitsPids
+        self.limitsCPU = limitsCPU
+        self.cpu = cpu
+        self.maxPids = maxPids
+    }
 
     /// Removes what servers that died without cleaning up (SIGKILL) left behind: `gust-<pid>`
     /// cgroups whose server is gone, with their (empty) instance cgroups.
@@ -33,9 +48,9 @@ public struct MemoryLimiter: Sendable {
     }
 
     /// Probes the host once at start.
-    public static func detect(logger: Logger) -> MemoryLimiter {
+    public static func detect(logger: Logger, cpu: CPUShare = CPUShare(), maxPids: Int = 256) -> MemoryLimiter {
         removeStale(in: "/sys/fs/cgroup")
-        removeStale(in: "/sys/fs/cgroup/memory")
+        for controller in ["memory", "pids", "cpu"] { removeStale(in: "/sys/fs/cgroup/\(controller)") }
         let fm = FileManager.default
         let name = "gust-\(getpid())"
         let v2Root = "/sys/fs/cgroup"
@@ -46,7 +61,10 @@ public struct MemoryLimiter: Sendable {
             if (try? fm.createDirectory(atPath: parent, withIntermediateDirectories: true)) != nil,
                 write("+memory", to: "\(parent)/cgroup.subtree_control") || fm.fileExists(atPath: "\(parent)/memory.max")
             {
-                return MemoryLimiter(mechanism: .cgroupV2(parent: parent))
+                let pids = write("+pids", to: "\(parent)/cgroup.subtree_control")
+                let cpuOK = write("+cpu", to: "\(parent)/cgroup.subtree_control")
+                logMissing(pids: pids, cpu: cpuOK, logger: logger)
+                return MemoryLimiter(mechanism: .cgroupV2(parent: parent), limitsPids: pids, limitsCPU: cpuOK, cpu: cpu, maxPids: maxPids)
             }
             try? fm.removeItem(atPath: parent)
         }
@@ -56,11 +74,30 @@ public struct MemoryLimiter: Sendable {
             if (try? fm.createDirectory(atPath: parent, withIntermediateDirectories: true)) != nil,
                 fm.fileExists(atPath: "\(parent)/memory.limit_in_bytes")
             {
-                return MemoryLimiter(mechanism: .cgroupV1(parent: parent))
+                // v1 keeps each controller in a hierarchy of its own: an instance joins each.
+                func other(_ controller: String, _ file: String) -> String? {
+                    let path = "/sys/fs/cgroup/\(controller)/\(name)"
+                    guard fm.fileExists(atPath: "/sys/fs/cgroup/\(controller)/cgroup.procs"),
+                        (try? fm.createDirectory(atPath: path, withIntermediateDirectories: true)) != nil,
+                        fm.fileExists(atPath: "\(path)/\(file)")
+                    else { return nil }
+                    return path
+                }
+                let pids = other("pids", "pids.max")
+                let cpuPath = other("cpu", "cpu.cfs_quota_us")
+                logMissing(pids: pids != nil, cpu: cpuPath != nil, logger: logger)
+                return MemoryLimiter(
+                    mechanism: .cgroupV1(parent: parent, others: [pids, cpuPath].compactMap { $0 }), limitsPids: pids != nil,
+                    limitsCPU: cpuPath != nil, cpu: cpu, maxPids: maxPids)
             }
         }
         logger.warning("no writable cgroup memory controller: memory limits fall back to rlimit (address space)")
         return MemoryLimiter(mechanism: .rlimit)
+    }
+
+    private static func logMissing(pids: Bool, cpu: Bool, logger: Logger) {
+        if !pids { logger.warning("no writable pids cgroup: processes are capped per function uid (ulimit -p) instead") }
+        if !cpu { logger.warning("no writable cpu cgroup: instances are not held to their CPU share") }
     }
 
     /// Creates a cgroup for an instance (or a spare); nil with the rlimit mechanism or when creation
@@ -73,20 +110,27 @@ public struct MemoryLimiter: Sendable {
             return nil
         case .cgroupV2(let parent):
             (path, version) = ("\(parent)/\(instanceID)", 2)
-        case .cgroupV1(let parent):
+        case .cgroupV1(let parent, _):
             (path, version) = ("\(parent)/\(instanceID)", 1)
         }
         guard (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)) != nil else {
             return nil
         }
-        let cgroup = MemoryCgroup(path: path, version: version)
+        var others: [String] = []
+        if case .cgroupV1(_, let parents) = mechanism {
+            for parent in parents where (try? FileManager.default.createDirectory(atPath: "\(parent)/\(instanceID)", withIntermediateDirectories: false)) != nil {
+                others.append("\(parent)/\(instanceID)")
+            }
+        }
+        let cgroup = MemoryCgroup(path: path, version: version, others: others)
+        if limitsPids { cgroup.setPids(maxPids) }
         if cgroup.version == 2 {
             _ = Self.write("0", to: "\(cgroup.path)/memory.swap.max")
         } else {
             _ = Self.write("0", to: "\(cgroup.path)/memory.swappiness")
         }
         if let limitMB, !cgroup.setLimit(megabytes: limitMB) {
-            rmdir(cgroup.path)
+            cgroup.removeNow()
             return nil
         }
         return cgroup
@@ -96,19 +140,25 @@ public struct MemoryLimiter: Sendable {
 
     /// Wraps a command so that it enters its cgroup (or takes its rlimit) before it execs: nothing
     /// it forks can escape the limit.
-    func wrap(_ command: [String], cgroup: MemoryCgroup?, limitMB: Int, rlimitAllowed: Bool) -> [String] {
+    func wrap(_ launch: Sandbox.Launch, cgroup: MemoryCgroup?, limitMB: Int, rlimitAllowed: Bool) -> [String] {
+        var setup: [String] = []
         if let cgroup {
-            return ["/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroup.procsFile] + command
+            setup.append(cgroup.joinCommand)
+        } else if mechanism == .rlimit, rlimitAllowed {
+            // Address space is larger than resident memory; headroom keeps interpreters starting.
+            setup.append("ulimit -v \((limitMB + 256) * 1024)")
         }
-        guard mechanism == .rlimit, rlimitAllowed else { return command }
-        // Address space is larger than resident memory; headroom keeps interpreters starting.
-        let kilobytes = (limitMB + 256) * 1024
-        return ["/bin/sh", "-c", "ulimit -v \"$0\" && exec \"$@\"", String(kilobytes)] + command
+        setup += launch.setup
+        guard !setup.isEmpty else { return launch.argv }
+        return ["/bin/sh", "-c", (setup + ["exec \"$@\""]).joined(separator: " && "), "sh"] + launch.argv
     }
 
     public func removeParent() {
         switch mechanism {
-        case .cgroupV1(let parent), .cgroupV2(let parent): rmdir(parent)
+        case .cgroupV2(let parent): rmdir(parent)
+        case .cgroupV1(let parent, let others):
+            rmdir(parent)
+            for other in others { rmdir(other) }
         case .rlimit: break
         }
     }
@@ -126,13 +176,16 @@ public struct MemoryLimiter: Sendable {
 final class MemoryCgroup: Sendable {
     let path: String
     let version: Int
+    /// The instance's cgroups in the other v1 hierarchies (pids, cpu); empty on v2.
+    let others: [String]
     /// The peak-usage file stays open: it is read after every invocation, and open/read/close
     /// per invocation showed in the warm path's syscalls.
     private let peakFD: Int32
 
-    init(path: String, version: Int) {
+    init(path: String, version: Int, others: [String] = []) {
         self.path = path
         self.version = version
+        self.others = others
         peakFD = open("\(path)/\(version == 2 ? "memory.peak" : "memory.max_usage_in_bytes")", O_RDONLY | O_CLOEXEC)
     }
 
@@ -141,6 +194,27 @@ final class MemoryCgroup: Sendable {
     }
 
     var procsFile: String { "\(path)/cgroup.procs" }
+
+    /// The shell command that moves the shell running it into every one of the instance's cgroups.
+    var joinCommand: String {
+        ([path] + others).map { "echo $$ > \(SpareProcess.quote("\($0)/cgroup.procs"))" }.joined(separator: " && ")
+    }
+
+    private func file(_ controller: String, _ name: String) -> String {
+        "\(others.first { $0.contains("/\(controller)/") } ?? path)/\(name)"
+    }
+
+    @discardableResult
+    func setPids(_ max: Int) -> Bool { MemoryLimiter.write(String(max), to: file("pids", "pids.max")) }
+
+    /// Holds the instance to `cores` of CPU time per 100 ms period.
+    @discardableResult
+    func setCPU(cores: Double) -> Bool {
+        let period = 100_000
+        let quota = max(1000, Int(cores * Double(period)))
+        if version == 2 { return MemoryLimiter.write("\(quota) \(period)", to: "\(path)/cpu.max") }
+        return MemoryLimiter.write(String(quota), to: file("cpu", "cpu.cfs_quota_us"))
+    }
 
     /// Sets the memory limit (and, on v1, the memory+swap limit: no swapping past it).
     func setLimit(megabytes: Int) -> Bool {
@@ -189,9 +263,17 @@ final class MemoryCgroup: Sendable {
     /// Removes the cgroup once its processes are gone (retrying briefly: the kernel reaps async).
     func remove() async {
         for _ in 0..<50 {
-            if rmdir(path) == 0 || errno == ENOENT { return }
+            if removeNow() { return }
             killAll()
             try? await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// True when every one of the instance's cgroups is gone.
+    @discardableResult
+    func removeNow() -> Bool {
+        var done = true
+        for directory in others + [path] where rmdir(directory) != 0 && errno != ENOENT { done = false }
+        return done
     }
 }

@@ -28,6 +28,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
         var inflight: Inflight?
         var process: ProcessHandle?
         var listener: RuntimeAPIListener?
+        var network: InstanceNetwork?
         var logs: LogCollector?
         var readSources: PipeSources?
         var launchScript: String?
@@ -60,21 +61,30 @@ final class ProcessInstance: FunctionInstance, Sendable {
 
     func launch(command: [String], taskRoot: String, family: RuntimeFamily) async throws(GustError) {
         let launchStart = ContinuousClock.now
+        let function = spec.function
+        var network: InstanceNetwork?
+        if let pool = configuration.networks, configuration.sandbox.isolatesNetwork(function) {
+            network = try await InstanceNetwork.make(
+                policy: function.networkPolicy, pool: pool, endpoint: configuration.endpoint, eventLoop: eventLoop)
+            state.withLock { $0.network = network }
+        }
         let listener: RuntimeAPIListener
         do {
-            listener = try await RuntimeAPIListener.start(instance: self, eventLoop: eventLoop)
+            listener = try await RuntimeAPIListener.start(instance: self, eventLoop: eventLoop, socket: network?.namespace.takeRuntimeSocket())
         } catch {
+            await network?.close()
             throw .internalError("cannot start the Runtime API listener: \(error)")
         }
-        let function = spec.function
+        let networkPath = network?.namespace.path
         if let spare = configuration.spares?.take() {
             if spare.cgroup.setLimit(megabytes: function.memoryMB),
                 spare.assign(onExit: { [weak self] status, signaled in self?.processExited(status: status, signaled: signaled) })
             {
                 do {
-                    try launch(on: spare, command: command, listener: listener, taskRoot: taskRoot)
+                    try launch(on: spare, command: command, listener: listener, taskRoot: taskRoot, network: networkPath)
                 } catch {
                     await listener.close()
+                    await network?.close()
                     throw error
                 }
                 logger.debug("spawned", metadata: ["after_ms": "\(Self.milliseconds(since: launchStart))", "spare": "yes"])
@@ -84,7 +94,9 @@ final class ProcessInstance: FunctionInstance, Sendable {
             Task { await spare.cgroup.remove() }
         }
         let cgroup = configuration.memoryLimiter.makeCgroup(instanceID: id, limitMB: function.memoryMB)
-        let sandboxed = configuration.sandbox.wrap(command, codeDirectory: spec.codeDirectory)
+        let sandboxed = configuration.sandbox.launch(
+            command, codeDirectory: spec.codeDirectory, function: function,
+            pidsLimited: cgroup != nil && configuration.memoryLimiter.limitsPids, network: networkPath)
         let argv = configuration.memoryLimiter.wrap(
             sandboxed, cgroup: cgroup, limitMB: function.memoryMB, rlimitAllowed: family != .node)
 
@@ -113,6 +125,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
             try process.run()
         } catch {
             await listener.close()
+            await network?.close()
             await cgroup?.remove()
             throw .internalError("cannot start \(argv[0]): \(error)")
         }
@@ -126,9 +139,13 @@ final class ProcessInstance: FunctionInstance, Sendable {
     }
 
     /// Starts the instance on a spare shell that already sits in its cgroup.
-    private func launch(on spare: SpareProcess, command: [String], listener: RuntimeAPIListener, taskRoot: String) throws(GustError) {
+    private func launch(
+        on spare: SpareProcess, command: [String], listener: RuntimeAPIListener, taskRoot: String, network: String?
+    ) throws(GustError) {
         let script = SpareProcess.script(
-            command: configuration.sandbox.wrap(command, codeDirectory: spec.codeDirectory),
+            launch: configuration.sandbox.launch(
+                command, codeDirectory: spec.codeDirectory, function: spec.function,
+                pidsLimited: configuration.memoryLimiter.limitsPids, network: network),
             environment: environment(runtimeAPI: "127.0.0.1:\(listener.port)", taskRoot: taskRoot),
             directory: spec.codeDirectory)
         let scriptPath = "\(configuration.launchDirectory)/\(id).sh"
@@ -195,17 +212,18 @@ final class ProcessInstance: FunctionInstance, Sendable {
     }
 
     func stop() async {
-        let taken = state.withLock { state -> (EventLoopPromise<RuntimeEvent?>?, Inflight?, RuntimeAPIListener?, MemoryCgroup?)? in
+        let taken = state.withLock { state -> (EventLoopPromise<RuntimeEvent?>?, Inflight?, RuntimeAPIListener?, MemoryCgroup?, InstanceNetwork?)? in
             guard !state.stopped else { return nil }
             state.stopped = true
             defer {
                 state.poller = nil
                 state.inflight = nil
                 state.listener = nil
+                state.network = nil
             }
-            return (state.poller, state.inflight, state.listener, state.cgroup)
+            return (state.poller, state.inflight, state.listener, state.cgroup, state.network)
         }
-        guard let (poller, inflight, listener, cgroup) = taken else { return }
+        guard let (poller, inflight, listener, cgroup, network) = taken else { return }
         if let script = state.withLock({ $0.launchScript }) { try? FileManager.default.removeItem(atPath: script) }
         terminateProcess()
         poller?.succeed(nil)
@@ -214,6 +232,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
             inflight.completion(.failure(.interrupted, type: "Runtime.Interrupted", message: "The instance was stopped"))
         }
         await listener?.close()
+        await network?.close()
         await cgroup?.remove()
     }
 
@@ -318,6 +337,10 @@ final class ProcessInstance: FunctionInstance, Sendable {
                     // should not outlive that on disk.
                     if let script = state.launchScript { unlink(script) }
                     state.initDurationMs = Self.milliseconds(since: startedAt)
+                    // Init ran unthrottled (as on Lambda); from now on the instance has its share.
+                    if configuration.memoryLimiter.limitsCPU {
+                        state.cgroup?.setCPU(cores: configuration.memoryLimiter.cpu.cores(memoryMB: spec.function.memoryMB))
+                    }
                     logger.debug("first poll", metadata: ["after_ms": "\(state.initDurationMs ?? 0)"])
                 }
             }

@@ -13,6 +13,10 @@ public struct ProcessRuntime: FunctionRuntime {
         public var memoryLimiter: MemoryLimiter
         /// Time a runtime may take to initialise, beside the function's own timeout (Lambda: 10 s).
         public var initTimeoutSeconds: Int
+        /// Where Gust's API listens, for instances with a network of their own.
+        let endpoint = EndpointPort()
+        /// Ready network namespaces, when instances get their own (`Sandbox.isolatesNetwork`).
+        let networks: NetworkPool?
         /// Shells already inside a cgroup (see `SpareProcess`); nil without cgroups.
         let spares: SparePool?
         /// Where launch scripts for spares are written (inside the data directory, so hidden
@@ -31,6 +35,20 @@ public struct ProcessRuntime: FunctionRuntime {
             let ready = (try? fm.createDirectory(atPath: launchDirectory, withIntermediateDirectories: true)) != nil
             spares = memoryLimiter.usesCgroups && ready ? SparePool(limiter: memoryLimiter) : nil
             spares?.refill()
+            if case .bubblewrap = sandbox.mode, sandbox.profile.nsenter != nil {
+                networks = NetworkPool(
+                    endpoint: endpoint, pasta: sandbox.profile.pasta, pinDirectory: "\(sandbox.dataDirectory)/sandbox/netns",
+                    logger: Logger(label: "gust"))
+            } else {
+                networks = nil
+            }
+        }
+
+        /// Tells the runtime where Gust's API listens, once it does: instances with a network of
+        /// their own reach it through a relay, and ready namespaces can now be prepared.
+        public func listening(onPort port: Int) {
+            endpoint.set(port)
+            networks?.refill()
         }
     }
 
@@ -80,6 +98,7 @@ public struct ProcessRuntime: FunctionRuntime {
 
     public func shutdown() async {
         await configuration.spares?.close()
+        configuration.networks?.close()
     }
 }
 

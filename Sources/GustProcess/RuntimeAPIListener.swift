@@ -20,8 +20,10 @@ final class RuntimeAPIListener: Sendable {
         self.port = channel.localAddress?.port ?? 0
     }
 
-    static func start(instance: ProcessInstance, eventLoop: any EventLoop) async throws -> RuntimeAPIListener {
-        let channel = try await ServerBootstrap(group: eventLoop)
+    /// `socket`: a listening socket opened in the instance's network namespace; without one, an
+    /// ephemeral port on the host's loopback.
+    static func start(instance: ProcessInstance, eventLoop: any EventLoop, socket: Int32? = nil) async throws -> RuntimeAPIListener {
+        let bootstrap = ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 8)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
@@ -32,8 +34,7 @@ final class RuntimeAPIListener: Sendable {
                     try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(instance: instance))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0)
-            .get()
+        let channel = try await (socket.map { bootstrap.withBoundSocket($0) } ?? bootstrap.bind(host: "127.0.0.1", port: 0)).get()
         return RuntimeAPIListener(channel: channel)
     }
 

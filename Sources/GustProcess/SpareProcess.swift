@@ -35,7 +35,7 @@ final class SpareProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // Join the cgroup, say so, then wait for the path of the launch script and source it.
-        process.arguments = ["-c", "echo $$ > \"$0\" && echo ready && read -r script && . \"$script\"", cgroup.procsFile]
+        process.arguments = ["-c", "\(cgroup.joinCommand) && echo ready && read -r script && . \"$script\""]
         process.environment = [:]
         let input = Pipe()
         let output = Pipe()
@@ -109,14 +109,16 @@ final class SpareProcess: Sendable {
         "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    /// The script a spare sources: the instance's environment, its directory, then `exec`.
-    static func script(command: [String], environment: [String: String], directory: String) -> String {
+    /// The script a spare sources: the instance's environment, its directory, the sandbox's setup
+    /// (limits, the seccomp filter's descriptor), then `exec`.
+    static func script(launch: Sandbox.Launch, environment: [String: String], directory: String) -> String {
         var lines: [String] = []
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) {
             lines.append("export \(key)=\(quote(value))")
         }
         lines.append("cd \(quote(directory)) || exit 126")
-        lines.append("exec " + command.map(quote).joined(separator: " ") + " </dev/null")
+        lines += launch.setup.map { "\($0) || exit 126" }
+        lines.append("exec " + launch.argv.map(quote).joined(separator: " ") + " </dev/null")
         return lines.joined(separator: "\n") + "\n"
     }
 }

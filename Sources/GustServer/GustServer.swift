@@ -38,6 +38,8 @@ public struct GustServer: Sendable {
         } catch {
             throw GustError.internalError("cannot create data directory \(dataDirectory): \(error)")
         }
+        // Code, keys and records are Gust's alone.
+        chmod(dataDirectory, 0o700)
 
         let credentials = try resolveCredentials(dataDirectory)
         let store = try SQLiteStore(path: "\(dataDirectory)/gust.sqlite")
@@ -50,12 +52,11 @@ public struct GustServer: Sendable {
             throw GustError.internalError("cannot prepare data directory \(dataDirectory): \(error)")
         }
         logger.info("interpreters", metadata: ["python": "\(interpreters.python ?? "missing")", "node": "\(interpreters.node ?? "missing")"])
-        let sandbox = Sandbox(
-            mode: try sandboxMode(), dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory,
-            interpreters: [interpreters.python, interpreters.node].compactMap { $0 })
-        let limiter = MemoryLimiter.detect(logger: logger)
-        let processRuntime = ProcessRuntime(
-            configuration: .init(interpreters: interpreters, sandbox: sandbox, memoryLimiter: limiter), logger: logger)
+        let sandbox = try SandboxSetup(configuration: config, logger: logger).sandbox(
+            dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory, interpreters: interpreters)
+        let limiter = MemoryLimiter.detect(logger: logger, cpu: CPUShare(floorCores: config.cpuFloorCores))
+        let processConfiguration = ProcessRuntime.Configuration(interpreters: interpreters, sandbox: sandbox, memoryLimiter: limiter)
+        let processRuntime = ProcessRuntime(configuration: processConfiguration, logger: logger)
 
         let wasmRuntime = WasmRuntime(scratchRoot: "\(dataDirectory)/scratch", logger: logger)
 
@@ -90,6 +91,7 @@ public struct GustServer: Sendable {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
+                processConfiguration.listening(onPort: port)
                 logger.info("Gust listening on http://\(host):\(port)")
                 await onListening(port)
             },
@@ -135,39 +137,5 @@ public struct GustServer: Sendable {
             print("  GUST_SECRET_KEY=\(credentials.secretAccessKey)")
         }
         return credentials
-    }
-
-    private func sandboxMode() throws(GustError) -> Sandbox.Mode {
-        switch configuration.sandbox {
-        case .none:
-            return .none
-        case .bwrap, .auto:
-            if let bwrap = Self.findExecutable("bwrap"), Self.bwrapWorks(bwrap) { return .bubblewrap(path: bwrap) }
-            if configuration.sandbox == .bwrap {
-                throw .internalError("--sandbox bwrap: bubblewrap is not installed or cannot create namespaces here (apt-get install bubblewrap)")
-            }
-            logger.warning("bubblewrap (bwrap) is not installed or does not work here: functions run WITHOUT a sandbox. Install it (apt-get install bubblewrap) or pass --sandbox none to accept this.")
-            return .none
-        }
-    }
-
-    static func findExecutable(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") + ["/usr/bin", "/usr/local/bin"] {
-            let candidate = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    static func bwrapWorks(_ bwrap: String) -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: bwrap)
-        process.arguments = ["--ro-bind", "/", "/", "--unshare-pid", "--proc", "/proc", "--dev", "/dev", "true"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
     }
 }

@@ -7,6 +7,8 @@ public struct ServerConfiguration: Sendable {
         case auto
         case bwrap
         case none
+        /// The pre-hardening bubblewrap profile, kept as the sandbox benchmark's baseline only.
+        case basic
     }
 
     public var dataDirectory: String
@@ -23,6 +25,10 @@ public struct ServerConfiguration: Sendable {
     public var logRetentionCount: Int
     public var accessKey: String?
     public var secretKey: String?
+    /// The least CPU an instance is held to, in cores, whatever its memory (`CPUShare`).
+    public var cpuFloorCores: Double = 1
+    /// Lets root run functions unsandboxed on a non-loopback address (refused otherwise).
+    public var allowUnsandboxedRoot = false
 
     public init(
         dataDirectory: String, host: String = "127.0.0.1", port: Int = 9000, httpPort: Int = 8080, sandbox: SandboxChoice = .auto,

@@ -10,7 +10,7 @@ import Testing
         let marker = NSTemporaryDirectory() + "gust-injected-\(UUID().uuidString)"
         let hostile = "it's $(touch \(marker)) `touch \(marker)`; \"quoted\"\nsecond line \\ end"
         let script = SpareProcess.script(
-            command: ["/usr/bin/env"], environment: ["HOSTILE": hostile, "PLAIN": "value"], directory: "/")
+            launch: Sandbox.Launch(setup: ["ulimit -n 512"], argv: ["/usr/bin/env"]), environment: ["HOSTILE": hostile, "PLAIN": "value"], directory: "/")
         let path = NSTemporaryDirectory() + "gust-script-\(UUID().uuidString).sh"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }

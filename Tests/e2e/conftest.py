@@ -120,6 +120,12 @@ class GustServer:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        # pasta helpers (egress namespaces) are daemons outside the group: they quit when their
+        # namespace's pin is gone, which a killed server leaves until it starts again.
+        if self.proc.poll() is not None:
+            netns = os.path.join(self.data_dir, "sandbox", "netns")
+            for pin in os.listdir(netns) if os.path.isdir(netns) else []:
+                subprocess.run(["umount", "-l", os.path.join(netns, pin)], check=False, stderr=subprocess.DEVNULL)
 
 
 @pytest.hookimpl(hookwrapper=True)

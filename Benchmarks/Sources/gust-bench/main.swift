@@ -70,9 +70,11 @@ let code = try CodeStore(root: data + "/code")
 let interpreters = Interpreters.resolve()
 try Bootstraps.install(into: data + "/bootstraps", python: interpreters.python)
 let bwrap = ["/usr/bin/bwrap", "/usr/local/bin/bwrap"].first { FileManager.default.isExecutableFile(atPath: $0) }
+let prefixes = Sandbox.interpreterPrefixes([interpreters.python, interpreters.node].compactMap { $0 })
 let sandbox = Sandbox(
     mode: bwrap.map { .bubblewrap(path: $0) } ?? .none, dataDirectory: data, bootstrapDirectory: data + "/bootstraps",
-    interpreters: [interpreters.python, interpreters.node].compactMap { $0 })
+    profile: bwrap == nil
+        ? nil : try Sandbox.Profile.hardened(directory: data + "/sandbox", readOnly: prefixes, logger: logger))
 let runtime = ProcessRuntime(
     configuration: .init(interpreters: interpreters, sandbox: sandbox, memoryLimiter: MemoryLimiter.detect(logger: logger)),
     logger: logger)

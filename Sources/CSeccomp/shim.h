@@ -1,0 +1,2 @@
+// libseccomp, for building the sandbox's syscall filter (Sources/GustProcess/SeccompFilter.swift).
+#include <seccomp.h>

@@ -1,0 +1,96 @@
+import Foundation
+import GustCore
+import Logging
+import Synchronization
+
+/// Keeps a few network namespaces ready, as `SparePool` keeps shells: making one costs a few ms
+/// (and attaching pasta for `egress` some 40 ms) that a cold start should not pay. Two kinds:
+/// with pasta (`egress`) and without (`none`, `gust-only`). Filled once the API port is known
+/// (the endpoint socket inside is bound to its number), refilled in the background after each use.
+final class NetworkPool: Sendable {
+    private let endpoint: EndpointPort
+    private let pasta: String?
+    private let pinDirectory: String
+    private let capacity: Int
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var ready: [Bool: [NetworkNamespace]] = [false: [], true: []]
+        var filling: [Bool: Int] = [false: 0, true: 0]
+        var counter = 0
+        var closed = false
+    }
+
+    init(endpoint: EndpointPort, pasta: String?, pinDirectory: String, capacity: Int = 2, logger: Logger) {
+        self.endpoint = endpoint
+        self.pasta = pasta
+        self.pinDirectory = pinDirectory
+        self.capacity = capacity
+        self.logger = logger
+        try? FileManager.default.createDirectory(atPath: pinDirectory, withIntermediateDirectories: true)
+        NetworkNamespace.removeStalePins(in: pinDirectory)
+    }
+
+    /// A namespace for `policy`: a ready one, else one made now. Refills either way.
+    func take(_ policy: NetworkPolicy) async throws(GustError) -> NetworkNamespace {
+        let egress = policy == .egress && pasta != nil
+        let spare = state.withLock { state in state.ready[egress]?.popLast() }
+        refill()
+        if let spare {
+            if policy == .none, let socket = spare.takeEndpointSocket() { Foundation.close(socket) }
+            return spare
+        }
+        return try await make(egress: egress, endpointPort: policy == .none ? nil : endpoint.port)
+    }
+
+    /// Starts preparing namespaces up to capacity (no-op until the API port is known).
+    func refill() {
+        guard let port = endpoint.port else { return }
+        let jobs: [(Bool, Int)] = state.withLock { state in
+            guard !state.closed else { return [] }
+            var jobs: [(Bool, Int)] = []
+            for egress in [false, true] where !egress || pasta != nil {
+                while state.ready[egress, default: []].count + state.filling[egress, default: 0] < capacity {
+                    state.filling[egress, default: 0] += 1
+                    state.counter += 1
+                    jobs.append((egress, state.counter))
+                }
+            }
+            return jobs
+        }
+        for (egress, _) in jobs {
+            Task.detached { [self] in
+                let made = try? await make(egress: egress, endpointPort: port)
+                let keep = state.withLock { state -> Bool in
+                    state.filling[egress, default: 1] -= 1
+                    guard let made, !state.closed else { return false }
+                    state.ready[egress, default: []].append(made)
+                    return true
+                }
+                if !keep { made?.close() }
+            }
+        }
+    }
+
+    private func make(egress: Bool, endpointPort: Int?) async throws(GustError) -> NetworkNamespace {
+        let namespace = try NetworkNamespace.make(endpointPort: endpointPort)
+        guard egress, let pasta else { return namespace }
+        let file = "\(pinDirectory)/\(namespace.descriptor)-\(UUID().uuidString.prefix(8))"
+        // pasta's start blocks a thread for its whole setup: keep it off the cooperative pool.
+        let failure = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: namespace.attachEgress(pasta: pasta, pinAt: file)) }
+        }
+        if let failure { logger.warning("pasta did not start (\(failure)): an egress instance reaches Gust only") }
+        return namespace
+    }
+
+    func close() {
+        let spares = state.withLock { state in
+            state.closed = true
+            defer { state.ready = [:] }
+            return state.ready.values.flatMap { $0 }
+        }
+        for spare in spares { spare.close() }
+    }
+}
