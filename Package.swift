@@ -34,9 +34,20 @@ let package = Package(
             dependencies: ["GustCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(name: "GustStore", dependencies: ["GustCore"], swiftSettings: strict),
+        // Wire-format pieces every AWS-compatible service shares: the request/answer handed over
+        // by the gateway, the JSON error shape, ARNs, pagination tokens.
+        .target(name: "GustAWSWire", swiftSettings: strict),
+        .target(
+            name: "GustQueue",
+            dependencies: [
+                "GustAWSWire", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "GustStoreSQLite",
-            dependencies: ["GustCore", "GustStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GustCore", "GustStore", "GustQueue", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "GustRuntime",
@@ -96,7 +107,7 @@ let package = Package(
             name: "GustGateway",
             dependencies: [
                 "GustCore", "GustStore", "GustScheduler", "GustSigV4", "GustControl", "GustHTTP", "GustHTTPServer",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "GustAWSWire", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -113,7 +124,7 @@ let package = Package(
             name: "GustServer",
             dependencies: [
                 "GustCore", "GustStore", "GustStoreSQLite", "GustRuntime", "GustProcess", "GustWasm",
-                "GustScheduler", "GustGateway", "GustControl", "GustSigV4",
+                "GustScheduler", "GustGateway", "GustControl", "GustSigV4", "GustQueue",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -171,6 +182,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "GustCoreTests", dependencies: ["GustCore"]),
         .testTarget(name: "GustSigV4Tests", dependencies: ["GustSigV4"]),
+        .testTarget(name: "GustQueueTests", dependencies: ["GustQueue", "GustAWSWire", "GustStoreSQLite"]),
         .testTarget(
             name: "GustStoreSQLiteTests",
             dependencies: ["GustStoreSQLite", "GustStore", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -201,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "GustGatewayTests",
             dependencies: [
-                "GustGateway", "GustHTTP", "GustCore", "GustScheduler", "GustSigV4",
+                "GustGateway", "GustHTTP", "GustCore", "GustScheduler", "GustSigV4", "GustAWSWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -11,11 +11,14 @@ import FoundationNetworking
 public struct GustClient: Sendable {
     public let endpoint: URL
     let signer: SigV4Signer
+    /// Requests for Gust's SQS are signed for the `sqs` service: the gateway routes by it.
+    let queueSigner: SigV4Signer
     let session: URLSession
 
     public init(endpoint: URL, accessKey: String, secretKey: String) {
         self.endpoint = endpoint
         self.signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: FunctionName.region, service: "lambda")
+        self.queueSigner = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: FunctionName.region, service: "sqs")
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 960
         configuration.timeoutIntervalForResource = 960
@@ -39,8 +42,9 @@ public struct GustClient: Sendable {
     /// Sends a signed request. `path` is already percent-encoded.
     public func send(
         _ method: String, _ path: String, query: [(String, String)] = [], body: [UInt8] = [],
-        headers: [String: String] = [:]
+        headers: [String: String] = [:], signer: SigV4Signer? = nil
     ) async throws -> Reply {
+        let signer = signer ?? self.signer
         var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)!
         components.percentEncodedPath = path
         if !query.isEmpty {

@@ -5,8 +5,9 @@ import GustSigV4
 import GustStore
 import Hummingbird
 
-/// Builds the router for the AWS-compatible port: errors in AWS form, SigV4 on everything but the
-/// health check, then the Lambda API and Gust's own API.
+/// Builds the router for the AWS-compatible port: errors in AWS form, the other AWS services by
+/// credential scope (`ServiceRoutes`), SigV4 on everything but the health check, then the Lambda
+/// API and Gust's own API.
 public struct Gateway: Sendable {
     public struct Dependencies: Sendable {
         public var functions: FunctionService
@@ -17,12 +18,15 @@ public struct Gateway: Sendable {
         public var recorder: InvocationRecorder
         public var verifier: SigV4Verifier
         public var triggers: HTTPTriggers
+        /// The AWS services on this port besides Lambda, picked by credential scope.
+        public var services: ServiceRoutes
 
         public init(
             functions: FunctionService, invoker: any Invoker, asyncQueue: any AsyncEventQueue,
             asyncEnqueued: @escaping @Sendable () -> Void, log: any InvocationLog, recorder: InvocationRecorder,
-            verifier: SigV4Verifier, triggers: HTTPTriggers
+            verifier: SigV4Verifier, triggers: HTTPTriggers, services: ServiceRoutes = ServiceRoutes([])
         ) {
+            self.services = services
             self.triggers = triggers
             self.functions = functions
             self.invoker = invoker
@@ -42,6 +46,9 @@ public struct Gateway: Sendable {
     public static func router(_ deps: Dependencies) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
+        if !deps.services.isEmpty {
+            router.add(middleware: ServiceDispatchMiddleware(routes: deps.services, verifier: deps.verifier))
+        }
         router.add(
             middleware: SigV4Middleware(verifier: deps.verifier, maxBodyBytes: maxRequestBytes, publicPaths: ["/gust/v1/health"]))
         let triggers = deps.triggers

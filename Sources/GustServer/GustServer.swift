@@ -3,6 +3,7 @@ import GustControl
 import GustCore
 import GustGateway
 import GustProcess
+import GustQueue
 import GustWasm
 import GustRuntime
 import GustScheduler
@@ -75,9 +76,11 @@ public struct GustServer: Sendable {
         let verifier = SigV4Verifier(credentials: { keys[$0] })
         let triggers = HTTPTriggers(store: store, keys: store, urls: store, invoker: scheduler, verifier: verifier)
         try await triggers.reload()
+        let queues = QueueService(store: store, region: FunctionName.region, account: FunctionName.account)
         let gatewayDependencies = Gateway.Dependencies(
             functions: functions, invoker: scheduler, asyncQueue: store, asyncEnqueued: { worker.notify() },
-            log: store, recorder: recorder, verifier: verifier, triggers: triggers)
+            log: store, recorder: recorder, verifier: verifier, triggers: triggers,
+            services: ServiceRoutes([SQSJSONAPI(queues: queues)]))
         let router = Gateway.router(gatewayDependencies)
         let serverName = "Gust"
         let host = config.host
@@ -100,9 +103,13 @@ public struct GustServer: Sendable {
             keepPerFunction: config.logRetentionCount, logger: logger)
 
         // Shut down in reverse: stop accepting requests, finish async work, stop instances, flush records.
+        // QueueMaintenance comes after the app so that long polls end before the app drains.
         let group = ServiceGroup(
             configuration: .init(
-                services: [recorder, KeepAliveReaper(scheduler: scheduler), worker, retention, app, http],
+                services: [
+                    recorder, KeepAliveReaper(scheduler: scheduler), worker, retention, app,
+                    QueueMaintenance(queues: queues, logger: logger), http,
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         // The instance cgroups are gone once the scheduler stopped them; their parent goes too,
         // also when a service failed.

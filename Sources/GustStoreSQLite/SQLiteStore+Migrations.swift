@@ -124,6 +124,52 @@ extension SQLiteStore {
                     CREATE INDEX invocations_by_function ON invocations (function);
                     """)
         }
+        // SQS-compatible queues. `seq` orders a queue's messages (FIFO order, SequenceNumber) and
+        // names a message in its receipt handles; `visible_at` covers delays and visibility
+        // timeouts alike, so "what can be received" is one index range.
+        migrator.registerMigration("v6-queues") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE queues (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL UNIQUE,
+                        attributes TEXT NOT NULL,
+                        tags TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        modified_at REAL NOT NULL
+                    );
+                    CREATE TABLE queue_messages (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        queue_id INTEGER NOT NULL,
+                        message_id TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        attributes BLOB,
+                        system_attributes BLOB,
+                        md5_body TEXT NOT NULL,
+                        md5_attributes TEXT,
+                        sender_id TEXT NOT NULL,
+                        sent_at REAL NOT NULL,
+                        group_id TEXT,
+                        dedup_id TEXT,
+                        visible_at REAL NOT NULL,
+                        expires_at REAL NOT NULL,
+                        receive_count INTEGER NOT NULL DEFAULT 0,
+                        first_received_at REAL,
+                        receipt_token TEXT,
+                        dead_letter_source TEXT
+                    );
+                    CREATE INDEX queue_messages_visible ON queue_messages (queue_id, visible_at);
+                    CREATE INDEX queue_messages_order ON queue_messages (queue_id, seq);
+                    CREATE TABLE queue_dedup (
+                        queue_id INTEGER NOT NULL,
+                        dedup_key TEXT NOT NULL,
+                        message_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        expires_at REAL NOT NULL,
+                        PRIMARY KEY (queue_id, dedup_key)
+                    );
+                    """)
+        }
         return migrator
     }
 }
