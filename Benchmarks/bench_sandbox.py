@@ -14,7 +14,7 @@ from pathlib import Path
 from bench import HERE, ROOT, Client, Server, machine, prepend_section, wrk, zip_dir
 
 MODES = ["bwrap", "basic", "none"]  # hardened (network egress, the default), pre-hardening, none
-ROUNDS = 3
+ROUNDS = 5
 COLD_SAMPLES = 7
 WARM_SECONDS = 5
 
