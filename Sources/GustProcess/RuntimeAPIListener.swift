@@ -53,7 +53,6 @@ final class RuntimeAPIHandler: InOrderResponder {
 
     /// Lambda's limit for a synchronous response.
     static let maxBodyBytes = 6 * 1024 * 1024
-    static let prefix = "/2018-06-01/runtime/"
 
     private let instance: ProcessInstance
     var requests = InOrderRequests(maxBodyBytes: RuntimeAPIHandler.maxBodyBytes)
@@ -74,16 +73,9 @@ final class RuntimeAPIHandler: InOrderResponder {
 
     private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8], tooLarge: Bool) {
         let keepAlive = head.isKeepAlive
-        // Routed on UTF-8 bytes: Character-wise splitting of the URI cost more than the rest of
-        // an exchange's handling.
-        let uri = head.uri.utf8
-        let end = uri.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
-        guard uri[..<end].starts(with: Self.prefix.utf8) else {
-            return respond(context, .notFound, error: "UnknownRoute", "No such Runtime API route", keepAlive: keepAlive)
-        }
-        let route = uri[uri.index(uri.startIndex, offsetBy: Self.prefix.utf8.count)..<end]
         var errorType: String? { head.headers.first(name: "Lambda-Runtime-Function-Error-Type") }
-        if head.method == .GET, route.elementsEqual("invocation/next".utf8) {
+        switch RuntimeAPIRoute(method: head.method, uri: head.uri) {
+        case .next:
             let promise = context.eventLoop.makePromise(of: RuntimeEvent?.self)
             instance.next(promise)
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
@@ -94,35 +86,35 @@ final class RuntimeAPIHandler: InOrderResponder {
                 }
                 handler.deliver(context, event, keepAlive: keepAlive)
             }
-            return
-        }
-        if head.method == .POST, route.elementsEqual("init/error".utf8) {
+        case .initError:
             instance.initFailed(payload: body, errorType: errorType)
-            return accepted(context, keepAlive: keepAlive)
+            accepted(context, keepAlive: keepAlive)
+        case .response(let requestID):
+            complete(context, requestID: requestID, body: body, tooLarge: tooLarge, errorType: errorType, isError: false, keepAlive: keepAlive)
+        case .error(let requestID):
+            complete(context, requestID: requestID, body: body, tooLarge: tooLarge, errorType: errorType, isError: true, keepAlive: keepAlive)
+        case .unknown:
+            respond(context, .notFound, error: "UnknownRoute", "No such Runtime API route", keepAlive: keepAlive)
         }
-        if head.method == .POST, route.starts(with: "invocation/".utf8) {
-            // invocation/{id}/response or invocation/{id}/error
-            let rest = route.dropFirst("invocation/".utf8.count)
-            let slash = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
-            let kind = rest[slash...].dropFirst()
-            let isError = kind.elementsEqual("error".utf8)
-            if slash > rest.startIndex, isError || kind.elementsEqual("response".utf8) {
-                let requestID = String(decoding: rest[..<slash], as: UTF8.self)
-                if tooLarge {
-                    let message = "Response payload size exceeded maximum allowed payload size (\(Self.maxBodyBytes) bytes)."
-                    _ = instance.complete(
-                        requestID: requestID,
-                        payload: FunctionErrorDocument.make(type: "Function.ResponseSizeTooLarge", message: message),
-                        errorType: "Function.ResponseSizeTooLarge", isError: true)
-                    return respond(context, .payloadTooLarge, error: "RequestEntityTooLarge", message, keepAlive: keepAlive)
-                }
-                guard instance.complete(requestID: requestID, payload: body, errorType: errorType, isError: isError) else {
-                    return respond(context, .badRequest, error: "InvalidRequestID", "Invalid request ID", keepAlive: keepAlive)
-                }
-                return accepted(context, keepAlive: keepAlive)
-            }
+    }
+
+    /// A result posted for `requestID` (`invocation/{id}/response`, or `…/error` when `isError`).
+    private func complete(
+        _ context: ChannelHandlerContext, requestID: String, body: [UInt8], tooLarge: Bool, errorType: String?,
+        isError: Bool, keepAlive: Bool
+    ) {
+        if tooLarge {
+            let message = "Response payload size exceeded maximum allowed payload size (\(Self.maxBodyBytes) bytes)."
+            _ = instance.complete(
+                requestID: requestID,
+                payload: FunctionErrorDocument.make(type: "Function.ResponseSizeTooLarge", message: message),
+                errorType: "Function.ResponseSizeTooLarge", isError: true)
+            return respond(context, .payloadTooLarge, error: "RequestEntityTooLarge", message, keepAlive: keepAlive)
         }
-        respond(context, .notFound, error: "UnknownRoute", "No such Runtime API route", keepAlive: keepAlive)
+        guard instance.complete(requestID: requestID, payload: body, errorType: errorType, isError: isError) else {
+            return respond(context, .badRequest, error: "InvalidRequestID", "Invalid request ID", keepAlive: keepAlive)
+        }
+        accepted(context, keepAlive: keepAlive)
     }
 
     private func deliver(_ context: ChannelHandlerContext, _ event: RuntimeEvent, keepAlive: Bool) {
