@@ -109,7 +109,7 @@ let package = Package(
             name: "GustServer",
             dependencies: [
                 "GustCore", "GustStore", "GustStoreSQLite", "GustRuntime", "GustProcess", "GustWasm",
-                "GustScheduler", "GustGateway", "GustControl", "GustSigV4",
+                "GustScheduler", "GustGateway", "GustControl", "GustSigV4", "GustHTTPServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -20,15 +20,34 @@ final class RuntimeAPIListener: Sendable {
         self.port = channel.localAddress?.port ?? 0
     }
 
+    /// One process's runtime client talks here, usually over one kept-alive connection: a few
+    /// connections, no body limit at the door (an oversized result is answered in Lambda's form,
+    /// and fails its invocation), and no idle timeout short enough to end a long `next`.
+    static let settings = ListenerSettings(
+        maxConnections: 16, fdReserve: 8, idleTimeout: .hours(24), maxBodyBytes: nil)
+
     static func start(instance: ProcessInstance, eventLoop: any EventLoop) async throws -> RuntimeAPIListener {
+        let settings = Self.settings
+        let registry = ConnectionRegistry(settings: settings)
         let channel = try await ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 8)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
+            .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // The future-based bind adds no backoff: without it, EMFILE spins the loop.
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                }
+            }
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                guard registry.admit(channel) else { return channel.close() }
+                return channel.eventLoop.makeCompletedFuture {
                     // Only the decoder: answers are written whole (`HTTPResponseWriter`).
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    let guarding = ConnectionGuard<ByteBuffer>(
+                        settings: settings, registry: registry, refusal: RuntimeAPIHandler.refusal) { _ in true }
+                    try channel.pipeline.syncOperations.addHandler(guarding.front)
+                    try channel.pipeline.syncOperations.addHandler(settings.makeDecoder())
+                    try channel.pipeline.syncOperations.addHandler(guarding)
                     try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(instance: instance))
                 }
             }
@@ -61,13 +80,22 @@ final class RuntimeAPIHandler: InOrderResponder {
         self.instance = instance
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed = event as? ChannelEvent {
+            // Half-closed after a request: its answer still goes out (allowRemoteHalfClosure).
+            if requests.endOfInput() { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     /// An `invocation/next` waits for its event; everything else is answered at once.
     func start(_ item: InOrderRequests.Item, context: ChannelHandlerContext) {
         switch item {
         case .request(let head, let body):
             route(context: context, head: head, body: body ?? [], tooLarge: body == nil)
-        case .malformed:
-            respond(context, .badRequest, error: "InvalidRequest", "Malformed HTTP request", keepAlive: false)
+        case .malformed(let status):
+            respond(context, status, error: "InvalidRequest", "Malformed HTTP request", keepAlive: false)
         }
     }
 
@@ -151,9 +179,21 @@ final class RuntimeAPIHandler: InOrderResponder {
         write(context, buffer, body: FunctionErrorDocument.make(type: error, message: message), keepAlive: keepAlive)
     }
 
+    /// A limit's or timeout's answer, in the Runtime API's error form.
+    static let refusal: ConnectionGuard<ByteBuffer>.Refusal = { status, allocator in
+        let body = FunctionErrorDocument.make(type: "InvalidRequest", message: status.reasonPhrase)
+        var buffer = allocator.buffer(capacity: 160 + body.count)
+        HTTPResponseWriter.writeStatusLine(Int(status.code), into: &buffer)
+        HTTPResponseWriter.writeField("Content-Type", "application/json", into: &buffer)
+        HTTPResponseWriter.endHead(contentLength: body.count, date: nil, close: true, into: &buffer)
+        buffer.writeBytes(body)
+        return buffer
+    }
+
     /// Ends the head begun in `buffer`, adds `body` and writes the answer in one piece.
     private func write(_ context: ChannelHandlerContext, _ head: ByteBuffer, body: [UInt8], keepAlive: Bool) {
         var buffer = head
+        let keepAlive = keepAlive && !requests.closesAfterAnswer
         HTTPResponseWriter.endHead(contentLength: body.count, date: nil, close: !keepAlive, into: &buffer)
         buffer.writeBytes(body)
         requests.answered(close: !keepAlive)
@@ -162,7 +202,7 @@ final class RuntimeAPIHandler: InOrderResponder {
             pump(context)
         } else {
             context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { [channel = context.channel] _ in
-                channel.close(promise: nil)
+                LingeringClose.close(channel)
             }
         }
     }
