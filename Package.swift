@@ -192,7 +192,7 @@ let package = Package(
             name: "GustHTTPServerTests",
             dependencies: [
                 "GustHTTPServer", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
         .testTarget(
             name: "GustGatewayTests",

@@ -35,13 +35,15 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
     private var owed = 0
     private var inBody = false
     private var headStarted: NIODeadline?
-    private var idleSince = NIODeadline.now()
-    private var windowStart = NIODeadline.now()
+    private var idleSince = NIODeadline.uptimeNanoseconds(0)
+    private var windowStart = NIODeadline.uptimeNanoseconds(0)
     private var windowBytes = 0
     private var timer: Scheduled<Void>?
     private var timerAt: NIODeadline?
     private var context: ChannelHandlerContext?
     private var done = false
+    /// The loop's clock (an embedded loop's in tests).
+    private var now: NIODeadline { context?.eventLoop.now ?? .now() }
 
     public init(
         settings: ListenerSettings, registry: ConnectionRegistry?, refusal: @escaping Refusal = ConnectionGuard.jsonMessage,
@@ -68,7 +70,7 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
 
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        idleSince = .now()
+        idleSince = now
         arm()
     }
 
@@ -79,6 +81,11 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
     public func channelInactive(context: ChannelHandlerContext) {
         stop()
         context.fireChannelInactive()
+    }
+
+    /// Once refused, what the decoder makes of the rest is nobody's business.
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !done { context.fireErrorCaught(error) }
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -97,7 +104,7 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
             owed += 1
             if owed == 1 { registry?.setIdle(context.channel, false) }
             inBody = true
-            windowStart = .now()
+            windowStart = now
             windowBytes = 0
             arm()
         case .body:
@@ -112,7 +119,7 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
         if owed > 0, isAnswerEnd(unwrapOutboundIn(data)) {
             owed -= 1
             if owed == 0 {
-                idleSince = .now()
+                idleSince = now
                 registry?.setIdle(context.channel, true)
                 arm()
             }
@@ -125,7 +132,7 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
         if inBody {
             windowBytes += count
         } else if headStarted == nil {
-            headStarted = .now()
+            headStarted = now
             arm()
         }
     }
@@ -151,7 +158,6 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
         timer = nil
         timerAt = nil
         guard !done else { return }
-        let now = NIODeadline.now()
         if inBody {
             if now >= windowStart + settings.bodyRateWindow {
                 let seconds = Double(settings.bodyRateWindow.nanoseconds) / 1e9
