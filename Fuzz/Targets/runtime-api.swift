@@ -1,6 +1,6 @@
-// The Runtime API listener's request parsing: bytes from a function's process through NIO's
-// HTTP/1.1 decoder (with the listener's limits), `InOrderRequests` and `RuntimeAPIRoute`, as
-// in `RuntimeAPIListener`; every request is answered at once.
+// The Runtime API listener's request parsing: bytes from a function's process through the
+// listener's pipeline as `RuntimeAPIListener` builds it (`ConnectionGuard`, NIO's decoder with
+// the listener's limits, `InOrderRequests`, `RuntimeAPIRoute`); every request is answered at once.
 import GustHTTPServer
 import NIOCore
 import NIOEmbedded
@@ -29,12 +29,15 @@ final class Router: InOrderResponder {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let channel = EmbeddedChannel()
-    try! channel.pipeline.syncOperations.addHandler(
-        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+    let settings = RuntimeAPIListener.settings
+    let guarding = ConnectionGuard<ByteBuffer>(settings: settings, registry: nil) { _ in true }
+    try! channel.pipeline.syncOperations.addHandler(guarding.front)
+    try! channel.pipeline.syncOperations.addHandler(settings.makeDecoder())
+    try! channel.pipeline.syncOperations.addHandler(guarding)
     try! channel.pipeline.syncOperations.addHandler(Router())
     var buffer = channel.allocator.buffer(capacity: size)
     buffer.writeBytes(UnsafeBufferPointer(start: data, count: size))
     _ = try? channel.writeInbound(buffer)
-    _ = try? channel.finish()
+    _ = try? channel.finish(acceptAlreadyClosed: true)
     return 0
 }
