@@ -150,8 +150,8 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
         if let timerAt, timerAt <= deadline { return }
         timer?.cancel()
         timerAt = deadline
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(deadline: deadline) { bound.value.fired() }
+        // Weak: a connection torn down without an inactive event must not live on in its timer.
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in self?.fired() }
     }
 
     private func fired() {
