@@ -26,7 +26,7 @@ mkdir -p ".build/fuzz/corpus/$target" .build/fuzz/crashes
 extra=()
 # NIO's EmbeddedChannel keeps its core (and its loop's promise records) past `finish` in a
 # debug build: LeakSanitizer reports it for every input. Memory errors are still caught.
-[ "$target" = runtime-api ] && extra+=(-detect_leaks=0)
+if [ "$target" = runtime-api ]; then extra+=(-detect_leaks=0); export ASAN_OPTIONS=detect_leaks=0; fi
 # libFuzzer reports crashes itself; Swift's backtracer would hold the terminal for 30 s.
 export SWIFT_BACKTRACE=enable=no
 # -rss_limit_mb: ASan plus Foundation run near libFuzzer's 2 GB default on long runs.
