@@ -13,8 +13,8 @@ usage: Fuzz/build.py TARGET   -> .build/fuzz/bin/TARGET
 import glob, json, os, re, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TRIPLE = "x86_64-unknown-linux-gnu"
-DEBUG = f"{ROOT}/.build/{TRIPLE}/debug"
+DEBUG = os.path.realpath(f"{ROOT}/.build/debug")  # .build/<triple>/debug
+TRIPLE = os.path.basename(os.path.dirname(DEBUG))
 OUT = f"{ROOT}/.build/fuzz"
 
 # The modules each target exercises: recompiled with coverage, in dependency order.
