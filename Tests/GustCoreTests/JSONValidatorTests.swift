@@ -35,6 +35,12 @@ import Testing
         #expect(JSONValidator.isValid(Array("\"é€𝄞\"".utf8)))
     }
 
+    /// Found by the `json` fuzz target, where Foundation disagrees: RFC 8259 §8.2's grammar allows
+    /// a lone surrogate escape, and Python's and Node's parsers (the functions') accept it.
+    @Test func acceptsLoneSurrogateEscapesAsTheRuntimesDo() {
+        #expect(JSONValidator.isValid(Array(#""aChap25Int\u2ddddd\uddddddYYY2244ac""#.utf8)))
+    }
+
     @Test func refusesHostileNestingWithoutRecursingForever() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(!JSONValidator.isValid(Array(deep.utf8)))
