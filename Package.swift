@@ -124,7 +124,7 @@ let package = Package(
             name: "GustServer",
             dependencies: [
                 "GustCore", "GustStore", "GustStoreSQLite", "GustRuntime", "GustProcess", "GustWasm",
-                "GustScheduler", "GustGateway", "GustControl", "GustSigV4", "GustQueue",
+                "GustScheduler", "GustGateway", "GustControl", "GustSigV4", "GustQueue", "GustHTTPServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -208,7 +208,7 @@ let package = Package(
             name: "GustHTTPServerTests",
             dependencies: [
                 "GustHTTPServer", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
             ]),
         .testTarget(
             name: "GustGatewayTests",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: system packages, a Python venv for the end-to-end tools, the Swift build,
-# Swift unit + integration tests, then the end-to-end tests (pytest) against the built `gust`.
+# Swift unit + integration tests, the end-to-end tests (pytest) against the built `gust`, then
+# every fuzz target for a short time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -55,6 +56,10 @@ swift test || status=1
 echo "==> pytest Tests/e2e"
 PATH="$VENV/bin:$PATH" GUST_BIN="${GUST_BIN:-$PWD/.build/debug/gust}" PYTHONDONTWRITEBYTECODE=1 \
   "$VENV/bin/python" -m pytest -q -p no:cacheprovider Tests/e2e || status=1
+
+# (e) Every fuzz target for a short fixed time (docs/fuzzing.md): a crash fails the run.
+echo "==> scripts/fuzz.sh all ${GUST_FUZZ_SECONDS:-20}"
+scripts/fuzz.sh all "${GUST_FUZZ_SECONDS:-20}" || status=1
 
 if [ "$status" -ne 0 ]; then
   echo "==> FAILED"

@@ -102,6 +102,12 @@ struct Manifest: Decodable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("cannot read \(path)")
         }
+        return try parse(data, path: path)
+    }
+
+    /// The manifest in `data`, read from `path` (named in errors). Apart from `load` so the fuzz
+    /// target (Fuzz/Targets/manifest.swift) reaches it without a file.
+    static func parse(_ data: Data, path: String) throws -> Manifest {
         do {
             let manifest = try YAMLDecoder().decode(Manifest.self, from: data)
             guard !manifest.functions.isEmpty else { throw CLIError("\(path) declares no functions") }

@@ -44,6 +44,30 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-retention-count"), help: "Invocation records kept per function.")
     var logRetentionCount = 10_000
 
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a client connection owing no answer stays open (both ports).")
+    var idleTimeout: Double = 60
+
+    @Option(name: .customLong("header-timeout"), help: "Seconds a request head may take from its first byte (both ports).")
+    var headerTimeout: Double = 20
+
+    @Option(name: .customLong("min-body-rate"), help: "Bytes per second a request body must average over 10 s (both ports).")
+    var minBodyRate = 1024
+
+    @Option(name: .customLong("max-connections"), help: "Open connections on the HTTP port (the oldest idle one is shed beyond).")
+    var maxConnections = 10_000
+
+    @Option(name: .customLong("max-api-connections"), help: "Open connections on the API port.")
+    var maxAPIConnections = 1024
+
+    @Option(name: .customLong("max-header-count"), help: "Header fields per request (431 beyond).")
+    var maxHeaderCount = 100
+
+    @Option(name: .customLong("max-header-bytes"), help: "Total bytes of a request's header fields (431 beyond).")
+    var maxHeaderBytes = 32 * 1024
+
+    @Option(name: .customLong("max-request-line"), help: "Bytes of a request target (414 beyond).")
+    var maxRequestLine = 8 * 1024
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
@@ -59,6 +83,14 @@ struct Serve: AsyncParsableCommand {
             accessKey: env["GUST_ACCESS_KEY"], secretKey: env["GUST_SECRET_KEY"])
         configuration.cpuFloorCores = cpuFloor
         configuration.allowUnsandboxedRoot = allowUnsandboxedRoot
+        configuration.connections.idleTimeout = idleTimeout
+        configuration.connections.headerTimeout = headerTimeout
+        configuration.connections.minBodyRate = minBodyRate
+        configuration.connections.maxHTTPConnections = maxConnections
+        configuration.connections.maxAPIConnections = maxAPIConnections
+        configuration.connections.maxHeaderCount = maxHeaderCount
+        configuration.connections.maxHeaderBytes = maxHeaderBytes
+        configuration.connections.maxRequestLineBytes = maxRequestLine
         do {
             try await GustServer(configuration: configuration, logger: logger).run(
                 onListening: { port in

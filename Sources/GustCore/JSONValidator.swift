@@ -107,11 +107,36 @@ public enum JSONValidator {
                     }
                 case 0..<0x20:
                     return false
+                case 0x80...:
+                    guard utf8Tail(lead: byte) else { return false }
                 default:
                     continue
                 }
             }
             return false
+        }
+
+        /// JSON text is UTF-8 (RFC 8259 §8.1): the rest of a multi-byte sequence whose lead byte
+        /// was just read, by the well-formed ranges of Unicode's table 3-7 (no overlongs, no
+        /// surrogates, nothing past U+10FFFF). Found by the `json` fuzz target.
+        mutating func utf8Tail(lead: UInt8) -> Bool {
+            let second: ClosedRange<UInt8>
+            let count: Int
+            switch lead {
+            case 0xC2...0xDF: (second, count) = (0x80...0xBF, 1)
+            case 0xE0: (second, count) = (0xA0...0xBF, 2)
+            case 0xED: (second, count) = (0x80...0x9F, 2)
+            case 0xE1...0xEF: (second, count) = (0x80...0xBF, 2)
+            case 0xF0: (second, count) = (0x90...0xBF, 3)
+            case 0xF1...0xF3: (second, count) = (0x80...0xBF, 3)
+            case 0xF4: (second, count) = (0x80...0x8F, 3)
+            default: return false
+            }
+            for position in 0..<count {
+                guard let byte = current, (position == 0 ? second : 0x80...0xBF).contains(byte) else { return false }
+                index += 1
+            }
+            return true
         }
 
         func isHex(_ byte: UInt8) -> Bool {

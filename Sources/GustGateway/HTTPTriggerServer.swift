@@ -21,15 +21,20 @@ public struct HTTPTriggerServer: Service {
     let host: String
     let port: Int
     let logger: Logger
+    let settings: ListenerSettings
     let onListening: @Sendable (Int) async -> Void
 
+    /// User traffic: a body as large as API Gateway's payload limit.
+    public static let defaultSettings = ListenerSettings(fdReserve: 128, maxBodyBytes: HTTPTriggers.maxBodyBytes)
+
     public init(
-        triggers: HTTPTriggers, host: String, port: Int, logger: Logger,
+        triggers: HTTPTriggers, host: String, port: Int, settings: ListenerSettings = defaultSettings, logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.triggers = triggers
         self.host = host
         self.port = port
+        self.settings = settings
         self.logger = logger
         self.onListening = onListening
     }
@@ -38,20 +43,28 @@ public struct HTTPTriggerServer: Service {
         let group = MultiThreadedEventLoopGroup.singleton
         let quiesce = ServerQuiescingHelper(group: group)
         let triggers = self.triggers
+        let settings = self.settings
+        let registry = ConnectionRegistry(settings: settings)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // The future-based bind adds no backoff: without it, EMFILE spins the loop.
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
                     try channel.pipeline.syncOperations.addHandler(quiesce.makeServerChannelHandler(channel: channel))
                 }
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                guard registry.admit(channel) else { return channel.close() }
+                return channel.eventLoop.makeCompletedFuture {
+                    let guarding = ConnectionGuard<ByteBuffer>(settings: settings, registry: registry) { _ in true }
+                    try channel.pipeline.syncOperations.addHandler(guarding.front)
+                    try channel.pipeline.syncOperations.addHandler(settings.makeDecoder())
+                    try channel.pipeline.syncOperations.addHandler(guarding)
                     try channel.pipeline.syncOperations.addHandler(
                         HTTPTriggerHandler(triggers: triggers, remoteIP: channel.remoteAddress?.ipAddress ?? ""))
                 }
@@ -97,8 +110,8 @@ final class HTTPTriggerHandler: InOrderResponder {
         switch item {
         case .request(let head, let body):
             start(HTTPTriggerIncoming(head: head, body: body, remoteIP: remoteIP), keepAlive: head.isKeepAlive, context: context)
-        case .malformed:
-            write(.message(400, "Bad Request"), keepAlive: false, isHead: false, context: context)
+        case .malformed(let status):
+            write(.message(Int(status.code), status.reasonPhrase), keepAlive: false, isHead: false, context: context)
         }
     }
 
@@ -119,7 +132,7 @@ final class HTTPTriggerHandler: InOrderResponder {
     }
 
     private func write(_ response: HTTPTriggerResponse, keepAlive: Bool, isHead: Bool, context: ChannelHandlerContext) {
-        let close = !keepAlive || quiescing
+        let close = !keepAlive || quiescing || requests.closesAfterAnswer
         var response = response
         if !HTTPResponseEncoding.isSendable(response.headers) {
             response = .message(502, "Internal Server Error")
@@ -128,8 +141,8 @@ final class HTTPTriggerHandler: InOrderResponder {
         HTTPResponseEncoding.write(response, close: close, isHead: isHead, date: HTTPDate.now(), into: &buffer)
         requests.answered(close: close)
         if close {
-            context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
+            context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { [channel = context.channel] _ in
+                LingeringClose.close(channel)
             }
         } else {
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
@@ -142,6 +155,11 @@ final class HTTPTriggerHandler: InOrderResponder {
             // Shutdown: an idle connection closes now, a busy one after its response.
             quiescing = true
             if requests.isIdle { context.close(promise: nil) }
+            return
+        }
+        if case .inputClosed = event as? ChannelEvent {
+            // Half-closed after a request: its answer still goes out (allowRemoteHalfClosure).
+            if requests.endOfInput() { context.close(promise: nil) }
             return
         }
         context.fireUserInboundEventTriggered(event)

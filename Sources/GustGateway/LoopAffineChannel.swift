@@ -1,3 +1,4 @@
+import GustHTTPServer
 import GustScheduler
 import GustSigV4
 import Hummingbird
@@ -12,16 +13,31 @@ extension Gateway {
     /// - Parameters:
     ///   - deps: the same ones the router gets, so both paths invoke and verify alike.
     ///   - serverName: the `Server` header, as given to Hummingbird's configuration.
-    public static func httpServer(_ deps: Dependencies, serverName: String, logger: Logger) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in
+    ///   - settings: the listener's limits (`GuardedChannel`).
+    public static func httpServer(
+        _ deps: Dependencies, serverName: String, settings: ListenerSettings = apiListenerSettings, logger: Logger
+    ) -> HTTPServerBuilder {
+        let registry = ConnectionRegistry(settings: settings)
+        let limits = settings.decoderLimits
+        return HTTPServerBuilder { responder in
             LoopAffineChannel(
-                inner: HTTP1Channel(
-                    responder: responder,
-                    configuration: .init(additionalChannelHandlers: [
-                        InvokeFastPath(invoker: deps.invoker, verifier: deps.verifier, serverName: serverName, logger: logger)
-                    ])))
+                inner: GuardedChannel(
+                    inner: HTTP1Channel(
+                        responder: responder,
+                        configuration: .init(
+                            additionalChannelHandlers: [
+                                InvokeFastPath(invoker: deps.invoker, verifier: deps.verifier, serverName: serverName, logger: logger)
+                            ],
+                            httpDecoderConfiguration: .init(
+                                maxHeaderFieldSize: limits.maxHeaderFieldSize, maxHeaderListSize: limits.maxHeaderListSize,
+                                maxHeaderFieldCount: limits.maxHeaderFieldCount))),
+                    registry: registry))
         }
     }
+
+    /// The API port keeps fewer descriptors in reserve than the HTTP port, so a flood there
+    /// leaves the API its share; its bodies go up to `maxRequestBytes` (function code).
+    public static let apiListenerSettings = ListenerSettings(maxConnections: 1024, fdReserve: 32, maxBodyBytes: maxRequestBytes)
 }
 
 /// Runs a connection's whole handling task with the connection's event loop as its task

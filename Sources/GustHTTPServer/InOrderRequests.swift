@@ -14,8 +14,9 @@ public struct InOrderRequests {
     public enum Item {
         /// `body` is nil when it exceeded `maxBodyBytes`.
         case request(HTTPRequestHead, body: [UInt8]?)
-        /// The decoder could not parse what followed: answer 400 and close.
-        case malformed
+        /// The decoder could not parse what followed: answer this status (400, or 431 for
+        /// headers over the listener's limits) and close.
+        case malformed(HTTPResponseStatus)
     }
 
     let maxBodyBytes: Int
@@ -24,6 +25,8 @@ public struct InOrderRequests {
     private var tooLarge = false
     private var queue: [Item] = []
     private var sawMalformed = false
+    /// The client half-closed: the answers owed still go out, then the connection closes.
+    public private(set) var inputEnded = false
     /// An item was handed out and not answered yet.
     private var busy = false
     /// Nothing in flight, queued or partly received.
@@ -69,7 +72,9 @@ public struct InOrderRequests {
     /// the connection should close now: any other error, unless a 400 is already on its way.
     public mutating func failed(_ error: any Error) -> Bool {
         if error is HTTPParserError {
-            if !sawMalformed, !closing { queue.append(.malformed) }
+            let status: HTTPResponseStatus =
+                (error as? HTTPParserError) == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+            if !sawMalformed, !closing { queue.append(.malformed(status)) }
             sawMalformed = true
             return false
         }
@@ -91,6 +96,16 @@ public struct InOrderRequests {
             queue = []
         }
     }
+
+    /// The client will send nothing more; returns true when the connection should close now
+    /// (nothing is owed). Else the last answer closes it (`closesAfterAnswer`).
+    public mutating func endOfInput() -> Bool {
+        inputEnded = true
+        return isIdle
+    }
+
+    /// The answer about to be written is the last this connection will give.
+    public var closesAfterAnswer: Bool { inputEnded && queue.isEmpty && head == nil }
 
     /// The channel went away.
     public mutating func inactive() {

@@ -20,17 +20,36 @@ final class RuntimeAPIListener: Sendable {
         self.port = channel.localAddress?.port ?? 0
     }
 
+    /// One process's runtime client talks here, usually over one kept-alive connection: a few
+    /// connections, no body limit at the door (an oversized result is answered in Lambda's form,
+    /// and fails its invocation), and no idle timeout short enough to end a long `next`.
+    static let settings = ListenerSettings(
+        maxConnections: 16, fdReserve: 8, idleTimeout: .hours(24), maxBodyBytes: nil)
+
     /// `socket`: a listening socket opened in the instance's network namespace; without one, an
     /// ephemeral port on the host's loopback.
     static func start(instance: ProcessInstance, eventLoop: any EventLoop, socket: Int32? = nil) async throws -> RuntimeAPIListener {
+        let settings = Self.settings
+        let registry = ConnectionRegistry(settings: settings)
         let bootstrap = ServerBootstrap(group: eventLoop)
             .serverChannelOption(.backlog, value: 8)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
+            .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // The future-based bind adds no backoff: without it, EMFILE spins the loop.
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                }
+            }
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                guard registry.admit(channel) else { return channel.close() }
+                return channel.eventLoop.makeCompletedFuture {
                     // Only the decoder: answers are written whole (`HTTPResponseWriter`).
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    let guarding = ConnectionGuard<ByteBuffer>(
+                        settings: settings, registry: registry, refusal: RuntimeAPIHandler.refusal) { _ in true }
+                    try channel.pipeline.syncOperations.addHandler(guarding.front)
+                    try channel.pipeline.syncOperations.addHandler(settings.makeDecoder())
+                    try channel.pipeline.syncOperations.addHandler(guarding)
                     try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(instance: instance))
                 }
             }
@@ -54,7 +73,6 @@ final class RuntimeAPIHandler: InOrderResponder {
 
     /// Lambda's limit for a synchronous response.
     static let maxBodyBytes = 6 * 1024 * 1024
-    static let prefix = "/2018-06-01/runtime/"
 
     private let instance: ProcessInstance
     var requests = InOrderRequests(maxBodyBytes: RuntimeAPIHandler.maxBodyBytes)
@@ -63,28 +81,30 @@ final class RuntimeAPIHandler: InOrderResponder {
         self.instance = instance
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed = event as? ChannelEvent {
+            // Half-closed after a request: its answer still goes out (allowRemoteHalfClosure).
+            if requests.endOfInput() { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     /// An `invocation/next` waits for its event; everything else is answered at once.
     func start(_ item: InOrderRequests.Item, context: ChannelHandlerContext) {
         switch item {
         case .request(let head, let body):
             route(context: context, head: head, body: body ?? [], tooLarge: body == nil)
-        case .malformed:
-            respond(context, .badRequest, error: "InvalidRequest", "Malformed HTTP request", keepAlive: false)
+        case .malformed(let status):
+            respond(context, status, error: "InvalidRequest", "Malformed HTTP request", keepAlive: false)
         }
     }
 
     private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8], tooLarge: Bool) {
         let keepAlive = head.isKeepAlive
-        // Routed on UTF-8 bytes: Character-wise splitting of the URI cost more than the rest of
-        // an exchange's handling.
-        let uri = head.uri.utf8
-        let end = uri.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
-        guard uri[..<end].starts(with: Self.prefix.utf8) else {
-            return respond(context, .notFound, error: "UnknownRoute", "No such Runtime API route", keepAlive: keepAlive)
-        }
-        let route = uri[uri.index(uri.startIndex, offsetBy: Self.prefix.utf8.count)..<end]
         var errorType: String? { head.headers.first(name: "Lambda-Runtime-Function-Error-Type") }
-        if head.method == .GET, route.elementsEqual("invocation/next".utf8) {
+        switch RuntimeAPIRoute(method: head.method, uri: head.uri) {
+        case .next:
             let promise = context.eventLoop.makePromise(of: RuntimeEvent?.self)
             instance.next(promise)
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
@@ -95,35 +115,35 @@ final class RuntimeAPIHandler: InOrderResponder {
                 }
                 handler.deliver(context, event, keepAlive: keepAlive)
             }
-            return
-        }
-        if head.method == .POST, route.elementsEqual("init/error".utf8) {
+        case .initError:
             instance.initFailed(payload: body, errorType: errorType)
-            return accepted(context, keepAlive: keepAlive)
+            accepted(context, keepAlive: keepAlive)
+        case .response(let requestID):
+            complete(context, requestID: requestID, body: body, tooLarge: tooLarge, errorType: errorType, isError: false, keepAlive: keepAlive)
+        case .error(let requestID):
+            complete(context, requestID: requestID, body: body, tooLarge: tooLarge, errorType: errorType, isError: true, keepAlive: keepAlive)
+        case .unknown:
+            respond(context, .notFound, error: "UnknownRoute", "No such Runtime API route", keepAlive: keepAlive)
         }
-        if head.method == .POST, route.starts(with: "invocation/".utf8) {
-            // invocation/{id}/response or invocation/{id}/error
-            let rest = route.dropFirst("invocation/".utf8.count)
-            let slash = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
-            let kind = rest[slash...].dropFirst()
-            let isError = kind.elementsEqual("error".utf8)
-            if slash > rest.startIndex, isError || kind.elementsEqual("response".utf8) {
-                let requestID = String(decoding: rest[..<slash], as: UTF8.self)
-                if tooLarge {
-                    let message = "Response payload size exceeded maximum allowed payload size (\(Self.maxBodyBytes) bytes)."
-                    _ = instance.complete(
-                        requestID: requestID,
-                        payload: FunctionErrorDocument.make(type: "Function.ResponseSizeTooLarge", message: message),
-                        errorType: "Function.ResponseSizeTooLarge", isError: true)
-                    return respond(context, .payloadTooLarge, error: "RequestEntityTooLarge", message, keepAlive: keepAlive)
-                }
-                guard instance.complete(requestID: requestID, payload: body, errorType: errorType, isError: isError) else {
-                    return respond(context, .badRequest, error: "InvalidRequestID", "Invalid request ID", keepAlive: keepAlive)
-                }
-                return accepted(context, keepAlive: keepAlive)
-            }
+    }
+
+    /// A result posted for `requestID` (`invocation/{id}/response`, or `…/error` when `isError`).
+    private func complete(
+        _ context: ChannelHandlerContext, requestID: String, body: [UInt8], tooLarge: Bool, errorType: String?,
+        isError: Bool, keepAlive: Bool
+    ) {
+        if tooLarge {
+            let message = "Response payload size exceeded maximum allowed payload size (\(Self.maxBodyBytes) bytes)."
+            _ = instance.complete(
+                requestID: requestID,
+                payload: FunctionErrorDocument.make(type: "Function.ResponseSizeTooLarge", message: message),
+                errorType: "Function.ResponseSizeTooLarge", isError: true)
+            return respond(context, .payloadTooLarge, error: "RequestEntityTooLarge", message, keepAlive: keepAlive)
         }
-        respond(context, .notFound, error: "UnknownRoute", "No such Runtime API route", keepAlive: keepAlive)
+        guard instance.complete(requestID: requestID, payload: body, errorType: errorType, isError: isError) else {
+            return respond(context, .badRequest, error: "InvalidRequestID", "Invalid request ID", keepAlive: keepAlive)
+        }
+        accepted(context, keepAlive: keepAlive)
     }
 
     private func deliver(_ context: ChannelHandlerContext, _ event: RuntimeEvent, keepAlive: Bool) {
@@ -160,9 +180,21 @@ final class RuntimeAPIHandler: InOrderResponder {
         write(context, buffer, body: FunctionErrorDocument.make(type: error, message: message), keepAlive: keepAlive)
     }
 
+    /// A limit's or timeout's answer, in the Runtime API's error form.
+    static let refusal: ConnectionGuard<ByteBuffer>.Refusal = { status, allocator in
+        let body = FunctionErrorDocument.make(type: "InvalidRequest", message: status.reasonPhrase)
+        var buffer = allocator.buffer(capacity: 160 + body.count)
+        HTTPResponseWriter.writeStatusLine(Int(status.code), into: &buffer)
+        HTTPResponseWriter.writeField("Content-Type", "application/json", into: &buffer)
+        HTTPResponseWriter.endHead(contentLength: body.count, date: nil, close: true, into: &buffer)
+        buffer.writeBytes(body)
+        return buffer
+    }
+
     /// Ends the head begun in `buffer`, adds `body` and writes the answer in one piece.
     private func write(_ context: ChannelHandlerContext, _ head: ByteBuffer, body: [UInt8], keepAlive: Bool) {
         var buffer = head
+        let keepAlive = keepAlive && !requests.closesAfterAnswer
         HTTPResponseWriter.endHead(contentLength: body.count, date: nil, close: !keepAlive, into: &buffer)
         buffer.writeBytes(body)
         requests.answered(close: !keepAlive)
@@ -171,7 +203,7 @@ final class RuntimeAPIHandler: InOrderResponder {
             pump(context)
         } else {
             context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { [channel = context.channel] _ in
-                channel.close(promise: nil)
+                LingeringClose.close(channel)
             }
         }
     }

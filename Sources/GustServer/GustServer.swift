@@ -2,6 +2,7 @@ import Foundation
 import GustControl
 import GustCore
 import GustGateway
+import GustHTTPServer
 import GustProcess
 import GustQueue
 import GustWasm
@@ -31,6 +32,10 @@ public struct GustServer: Sendable {
         onHTTPListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let config = configuration
+        // Every connection and instance costs descriptors; the distribution's default soft
+        // limit (often 1024) is far below what the hard limit allows.
+        let fds = FileDescriptors.raiseSoftLimit()
+        logger.info("file descriptor limit", metadata: ["soft": "\(fds.soft)", "hard": "\(fds.hard)", "now": "\(fds.raised)"])
         let dataDirectory = URL(fileURLWithPath: config.dataDirectory).standardizedFileURL.path
         let bootstrapDirectory = "\(dataDirectory)/runtime/bootstraps"
         do {
@@ -87,7 +92,11 @@ public struct GustServer: Sendable {
         let logger = self.logger
         let app = Application(
             router: router,
-            server: Gateway.httpServer(gatewayDependencies, serverName: serverName, logger: logger),
+            server: Gateway.httpServer(
+                gatewayDependencies, serverName: serverName,
+                settings: config.connections.settings(
+                    base: Gateway.apiListenerSettings, maxConnections: config.connections.maxAPIConnections),
+                logger: logger),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
@@ -97,7 +106,10 @@ public struct GustServer: Sendable {
             },
             logger: logger)
         let http = HTTPTriggerServer(
-            triggers: triggers, host: config.host, port: config.httpPort, logger: logger, onListening: onHTTPListening)
+            triggers: triggers, host: config.host, port: config.httpPort,
+            settings: config.connections.settings(
+                base: HTTPTriggerServer.defaultSettings, maxConnections: config.connections.maxHTTPConnections),
+            logger: logger, onListening: onHTTPListening)
         let retention = RetentionService(
             log: store, recorder: recorder, maxAge: config.logRetentionDays * 86400,
             keepPerFunction: config.logRetentionCount, logger: logger)
@@ -137,5 +149,20 @@ public struct GustServer: Sendable {
             print("  GUST_SECRET_KEY=\(credentials.secretAccessKey)")
         }
         return credentials
+    }
+}
+
+extension ServerConfiguration.Connections {
+    /// A listener's settings: `base` (its reserve and body limit) with these limits.
+    func settings(base: ListenerSettings, maxConnections: Int) -> ListenerSettings {
+        var settings = base
+        settings.maxConnections = maxConnections
+        settings.idleTimeout = .nanoseconds(Int64(idleTimeout * 1e9))
+        settings.headerTimeout = .nanoseconds(Int64(headerTimeout * 1e9))
+        settings.minBodyBytesPerSecond = minBodyRate
+        settings.maxHeaderCount = maxHeaderCount
+        settings.maxHeaderBytes = maxHeaderBytes
+        settings.maxRequestLineBytes = maxRequestLineBytes
+        return settings
     }
 }

@@ -29,6 +29,25 @@ public struct ServerConfiguration: Sendable {
     public var cpuFloorCores: Double = 1
     /// Lets root run functions unsandboxed on a non-loopback address (refused otherwise).
     public var allowUnsandboxedRoot = false
+    /// Listener limits shared by the API and HTTP ports (docs/api.md, "Connections").
+    public var connections = Connections()
+
+    public struct Connections: Sendable {
+        /// Seconds a connection owing no answer stays open.
+        public var idleTimeout: Double = 60
+        /// Seconds a request head may take from its first byte.
+        public var headerTimeout: Double = 20
+        /// Bytes per second a body must average (over 10 s windows).
+        public var minBodyRate = 1024
+        /// Open connections on the HTTP port, and on the API port.
+        public var maxHTTPConnections = 10_000
+        public var maxAPIConnections = 1024
+        public var maxHeaderCount = 100
+        public var maxHeaderBytes = 32 * 1024
+        public var maxRequestLineBytes = 8 * 1024
+
+        public init() {}
+    }
 
     public init(
         dataDirectory: String, host: String = "127.0.0.1", port: Int = 9000, httpPort: Int = 8080, sandbox: SandboxChoice = .auto,

@@ -22,6 +22,25 @@ import Testing
         #expect(!JSONValidator.isValid(Array(text.utf8)))
     }
 
+    /// Found by the `json` fuzz target: invalid UTF-8 inside a string passed as JSON.
+    @Test(arguments: [
+        [0x22, 0xFF, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],
+        [0x22, 0xE2, 0x82, 0x22], [0x22, 0x73, 0x24, 0x26, 0xFF, 0xFF, 0x24, 0x22],
+    ] as [[UInt8]])
+    func refusesInvalidUTF8(_ bytes: [UInt8]) {
+        #expect(!JSONValidator.isValid(bytes))
+    }
+
+    @Test func acceptsEveryUTF8Length() {
+        #expect(JSONValidator.isValid(Array("\"é€𝄞\"".utf8)))
+    }
+
+    /// Found by the `json` fuzz target, where Foundation disagrees: RFC 8259 §8.2's grammar allows
+    /// a lone surrogate escape, and Python's and Node's parsers (the functions') accept it.
+    @Test func acceptsLoneSurrogateEscapesAsTheRuntimesDo() {
+        #expect(JSONValidator.isValid(Array(#""aChap25Int\u2ddddd\uddddddYYY2244ac""#.utf8)))
+    }
+
     @Test func refusesHostileNestingWithoutRecursingForever() {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(!JSONValidator.isValid(Array(deep.utf8)))

@@ -81,3 +81,30 @@ import Testing
         #expect(closeNow)
     }
 }
+
+@Suite struct InOrderRequestsLimitTests {
+    @Test func headersOverTheLimitAre431() {
+        var requests = InOrderRequests(maxBodyBytes: 100)
+        _ = requests.failed(HTTPParserError.headerOverflow)
+        let item = requests.next()
+        guard case .malformed(let status) = item else { Issue.record("no answer queued"); return }
+        #expect(status == .requestHeaderFieldsTooLarge)
+    }
+
+    @Test func halfClosedAfterARequestGetsItsAnswerThenCloses() {
+        var requests = InOrderRequests(maxBodyBytes: 100)
+        requests.receive(.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/a")))
+        requests.receive(.end(nil))
+        let closeNow = requests.endOfInput()
+        #expect(!closeNow)
+        let item = requests.next()
+        #expect(item != nil)
+        #expect(requests.closesAfterAnswer)
+    }
+
+    @Test func halfClosedWhenIdleClosesAtOnce() {
+        var requests = InOrderRequests(maxBodyBytes: 100)
+        let closeNow = requests.endOfInput()
+        #expect(closeNow)
+    }
+}

@@ -48,8 +48,9 @@ RUNNING = []  # servers started in this session, for failure reports
 class GustServer:
     """One `gust serve` process; its output is collected in `self.lines`."""
 
-    def __init__(self, data_dir, port=None):
+    def __init__(self, data_dir, port=None, extra_args=()):
         self.data_dir = str(data_dir)
+        self.extra_args = list(extra_args)
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.http_port = free_port()
@@ -64,7 +65,7 @@ class GustServer:
             pytest.fail(f"gust binary not found at {GUST_BIN}: run `swift build` or set GUST_BIN")
         env = dict(os.environ, GUST_ACCESS_KEY=ACCESS_KEY, GUST_SECRET_KEY=SECRET_KEY)
         cmd = [GUST_BIN, "serve", "--data-dir", self.data_dir, "--host", "127.0.0.1",
-               "--port", str(self.port), "--http-port", str(self.http_port), "--keep-alive", "2", "--async-retry-base", "0.2"]
+               "--port", str(self.port), "--http-port", str(self.http_port), "--keep-alive", "2", "--async-retry-base", "0.2", *self.extra_args]
         self.lines = []
         self.listening = False
         ready = threading.Event()
