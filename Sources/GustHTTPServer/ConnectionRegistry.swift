@@ -51,9 +51,13 @@ public final class ConnectionRegistry: Sendable {
             state.next += 1
             return victim ?? channel
         }
-        guard let victim else { return false }
+        guard let victim else {
+            descriptors.released()
+            return false
+        }
         if victim !== channel { victim.close(promise: nil) }
         channel.closeFuture.whenComplete { [weak self] _ in
+            self?.descriptors.released()
             self?.state.withLock { _ = $0.entries.removeValue(forKey: ObjectIdentifier(channel)) }
         }
         return true

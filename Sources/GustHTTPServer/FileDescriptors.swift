@@ -45,6 +45,13 @@ public final class FileDescriptors: Sendable {
         }
     }
 
+    /// A connection counted by `free` was closed before the next count: under a flood of
+    /// connections that are shed as fast as they come, counting only accepts would read the
+    /// table as full and make every port refuse, the quiet ones included.
+    public func released() {
+        sample.withLock { sample in sample.acceptedSince = max(0, sample.acceptedSince - 1) }
+    }
+
     static func softLimit() -> Int {
         var limits = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limits) == 0, limits.rlim_cur < rlim_t(Int.max) else { return Int.max }
