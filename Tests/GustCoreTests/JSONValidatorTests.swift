@@ -31,6 +31,12 @@ import Testing
         #expect(!JSONValidator.isValid(bytes))
     }
 
+    /// Found by the `json` fuzz target, where Foundation disagrees: an integer beyond a Double's
+    /// range (RFC 8259 §6 leaves the range to implementations; Python reads it exactly).
+    @Test func acceptsIntegersBeyondADouble() {
+        #expect(JSONValidator.isValid(Array(("1099" + String(repeating: "0", count: 400)).utf8)))
+    }
+
     @Test func acceptsEveryUTF8Length() {
         #expect(JSONValidator.isValid(Array("\"é€𝄞\"".utf8)))
     }
