@@ -21,8 +21,9 @@ public struct MemoryLimiter: Sendable {
     public let cpu: CPUShare
     /// Processes (and threads) per instance.
     public let maxPids: Int
+    public static let defaultMaxPids = 256
 
-    public init(mechanism: Mechanism, limitsPids: Bool = false, limitsCPU: Bool = false, cpu: CPUShare = CPUShare(), maxPids: Int = 256) {
+    public init(mechanism: Mechanism, limitsPids: Bool = false, limitsCPU: Bool = false, cpu: CPUShare = CPUShare(), maxPids: Int = MemoryLimiter.defaultMaxPids) {
         self.mechanism = mechanism
         self.limitsPids = limitsPids
         self.limitsCPU = limitsCPU
@@ -48,7 +49,7 @@ public struct MemoryLimiter: Sendable {
     }
 
     /// Probes the host once at start.
-    public static func detect(logger: Logger, cpu: CPUShare = CPUShare(), maxPids: Int = 256) -> MemoryLimiter {
+    public static func detect(logger: Logger, cpu: CPUShare = CPUShare(), maxPids: Int = MemoryLimiter.defaultMaxPids) -> MemoryLimiter {
         removeStale(in: "/sys/fs/cgroup")
         for controller in ["memory", "pids", "cpu"] { removeStale(in: "/sys/fs/cgroup/\(controller)") }
         let fm = FileManager.default

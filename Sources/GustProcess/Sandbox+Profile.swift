@@ -18,15 +18,12 @@ extension Sandbox.Profile {
         var users: SandboxUsers?
         var nsenter: String?
         var pasta: String?
-        func find(_ name: String) -> String? {
-            ["/usr/bin/\(name)", "/bin/\(name)", "/usr/sbin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        }
         if geteuid() == 0 {
-            nsenter = find("nsenter")
-            pasta = find("pasta")
+            nsenter = Sandbox.findExecutable("nsenter")
+            pasta = Sandbox.findExecutable("pasta")
             if nsenter == nil { logger.warning("nsenter (util-linux) is missing: every function shares the host's network") }
             if pasta == nil { logger.warning("pasta (apt: passt) is missing: functions with network 'egress' reach Gust only") }
-            setpriv = find("setpriv")
+            setpriv = Sandbox.findExecutable("setpriv")
             if setpriv == nil {
                 logger.warning("setpriv (util-linux) is missing: functions run as root inside their sandbox, without capabilities")
             } else {

@@ -37,7 +37,7 @@ public struct Sandbox: Sendable {
 
         public init(
             setpriv: String?, users: SandboxUsers?, seccompFilter: String?, readOnly: [String], maxOpenFiles: Int = 1024,
-            maxProcesses: Int = 256
+            maxProcesses: Int = MemoryLimiter.defaultMaxPids
         ) {
             self.setpriv = setpriv
             self.users = users
@@ -67,12 +67,40 @@ public struct Sandbox: Sendable {
     public let dataDirectory: String
     public let bootstrapDirectory: String
     public let profile: Profile
+    /// The host's top-level directories as they are (`/lib` a link into `/usr`, or a directory)
+    /// and the `/etc` entries it has, looked at once here rather than on every cold start.
+    let topLinks: [(target: String, path: String)]
+    let topDirectories: [String]
+    let etcPresent: [String]
 
     public init(mode: Mode, dataDirectory: String, bootstrapDirectory: String, profile: Profile? = nil) {
         self.mode = mode
         self.dataDirectory = dataDirectory
         self.bootstrapDirectory = bootstrapDirectory
         self.profile = profile ?? Profile(setpriv: nil, users: nil, seccompFilter: nil, readOnly: [])
+        let fm = FileManager.default
+        var links: [(String, String)] = []
+        var directories: [String] = []
+        for top in ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] {
+            if let target = try? fm.destinationOfSymbolicLink(atPath: top) {
+                links.append((target, top))
+            } else if fm.fileExists(atPath: top) {
+                directories.append(top)
+            }
+        }
+        topLinks = links
+        topDirectories = directories
+        etcPresent = Self.etcEntries.filter { fm.fileExists(atPath: "/etc/\($0)") }
+    }
+
+    /// An executable in the usual system directories (PATH first), or nil.
+    public static func findExecutable(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") + ["/usr/bin", "/bin", "/usr/sbin", "/usr/local/bin"] {
+            let candidate = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
     }
 
     /// The prefixes of interpreters that live outside `/usr` (pyenv, a checkout's tool directory):
@@ -157,17 +185,10 @@ public struct Sandbox: Sendable {
         made.insert("/tmp")
         bind("/usr", "/usr")
         made.insert("/usr")
-        for top in ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"] {
-            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: top) {
-                args += ["--symlink", target, top]
-            } else if FileManager.default.fileExists(atPath: top) {
-                bind(top, top)
-            }
-        }
+        for link in topLinks { args += ["--symlink", link.target, link.path] }
+        for top in topDirectories { bind(top, top) }
         directory("/etc")
-        for entry in Self.etcEntries where FileManager.default.fileExists(atPath: "/etc/\(entry)") {
-            bind("/etc/\(entry)", "/etc/\(entry)")
-        }
+        for entry in etcPresent { bind("/etc/\(entry)", "/etc/\(entry)") }
         if let uid, let files = profile.users?.accountFiles(uid: uid) {
             bind(files.passwd, "/etc/passwd")
             bind(files.group, "/etc/group")

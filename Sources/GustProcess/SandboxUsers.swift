@@ -15,6 +15,8 @@ public final class SandboxUsers: Sendable {
     let range: Range<Int>
     let directory: String
     private let state: Mutex<[String: Int]>
+    /// Uids whose account files exist: checked on disk once per uid, not per cold start.
+    private let written = Mutex<Set<Int>>([])
 
     public init(directory: String, range: Range<Int> = SandboxUsers.defaultRange) throws(GustError) {
         self.range = range
@@ -58,7 +60,7 @@ public final class SandboxUsers: Sendable {
         let base = "\(directory)/etc/\(uid)"
         let passwd = "\(base)/passwd"
         let group = "\(base)/group"
-        if !FileManager.default.fileExists(atPath: group) {
+        if !written.withLock({ $0.contains(uid) }), !FileManager.default.fileExists(atPath: group) {
             try? FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
             let user = "sbx\(uid)"
             let passwdText = """
@@ -72,6 +74,7 @@ public final class SandboxUsers: Sendable {
             FileManager.default.createFile(atPath: group + ".tmp", contents: Data(groupText.utf8), attributes: [.posixPermissions: 0o644])
             rename(group + ".tmp", group)
         }
+        written.withLock { _ = $0.insert(uid) }
         return (passwd, group)
     }
 

@@ -27,11 +27,11 @@ struct SandboxSetup {
             logger.warning("--sandbox none: functions run WITHOUT a sandbox, as Gust's own user, and can read and change everything it can. For development only.")
             return .none
         case .basic:
-            guard let bwrap = Self.findExecutable("bwrap") else { throw .internalError("--sandbox basic needs bwrap") }
+            guard let bwrap = Sandbox.findExecutable("bwrap") else { throw .internalError("--sandbox basic needs bwrap") }
             logger.warning("--sandbox basic: the pre-hardening profile, for benchmarks only; functions run as root inside it")
             return .basic(path: bwrap)
         case .bwrap, .auto:
-            if let bwrap = Self.findExecutable("bwrap"), Self.bwrapWorks(bwrap) { return .bubblewrap(path: bwrap) }
+            if let bwrap = Sandbox.findExecutable("bwrap"), Self.bwrapWorks(bwrap) { return .bubblewrap(path: bwrap) }
             if configuration.sandbox == .bwrap {
                 throw .internalError("--sandbox bwrap: bubblewrap is not installed or cannot create namespaces here (apt-get install bubblewrap)")
             }
@@ -50,15 +50,6 @@ struct SandboxSetup {
 
     static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
-    }
-
-    static func findExecutable(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") + ["/usr/bin", "/usr/local/bin"] {
-            let candidate = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 
     static func bwrapWorks(_ bwrap: String) -> Bool {
