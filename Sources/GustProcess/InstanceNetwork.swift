@@ -1,6 +1,5 @@
 import GustCore
 import NIOCore
-import Synchronization
 
 /// An instance's own network (`NetworkNamespace`) and what serves it: Gust's endpoint relayed in,
 /// and `pasta` for `egress`. The Runtime API's socket is served by the instance's listener.
@@ -33,15 +32,4 @@ final class InstanceNetwork: Sendable {
         try? await relay?.close()
         namespace.close()
     }
-}
-
-/// The API port, learnt once the server listens (it may be ephemeral), for the relays.
-public final class EndpointPort: Sendable {
-    private let value = Mutex<Int?>(nil)
-
-    public init() {}
-
-    public var port: Int? { value.withLock { $0 } }
-
-    public func set(_ port: Int) { value.withLock { $0 = port } }
 }

@@ -74,10 +74,10 @@ final class LogCollector: Sendable {
         while true {
             let window = pending[start..<min(pending.endIndex, start + maxLineBytes)]
             if let newline = window.firstIndex(of: UInt8(ascii: "\n")) {
-                keep(pending[start..<newline], in: &state)
+                keep(pending[start..<newline], terminated: true, in: &state)
                 start = newline + 1
             } else if window.count == maxLineBytes {
-                keep(window, in: &state)
+                keep(window, terminated: false, in: &state)
                 start = window.endIndex
             } else {
                 break
@@ -86,10 +86,11 @@ final class LogCollector: Sendable {
         state.partial[fd] = Array(pending[start...])
     }
 
-    private static func keep(_ line: ArraySlice<UInt8>, in state: inout State) {
+    /// `terminated`: the line ended with a line break, which counts as dropped with it.
+    private static func keep(_ line: ArraySlice<UInt8>, terminated: Bool, in state: inout State) {
         if state.bytes + line.count > maxBufferedBytes {
             state.bytes = maxBufferedBytes
-            state.droppedBytes += line.count + 1
+            state.droppedBytes += line.count + (terminated ? 1 : 0)
             return
         }
         state.bytes += line.count
@@ -101,7 +102,7 @@ final class LogCollector: Sendable {
         state.withLock { state in
             if flushPartial {
                 for (fd, rest) in state.partial where !rest.isEmpty {
-                    Self.keep(rest[...], in: &state)
+                    Self.keep(rest[...], terminated: false, in: &state)
                     state.partial[fd] = []
                 }
             }

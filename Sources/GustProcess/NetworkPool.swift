@@ -18,7 +18,6 @@ final class NetworkPool: Sendable {
     private struct State {
         var ready: [Bool: [NetworkNamespace]] = [false: [], true: []]
         var filling: [Bool: Int] = [false: 0, true: 0]
-        var counter = 0
         var closed = false
     }
 
@@ -52,19 +51,18 @@ final class NetworkPool: Sendable {
     /// Starts preparing namespaces up to capacity (no-op until the API port is known).
     func refill() {
         guard let port = endpoint.port else { return }
-        let jobs: [(Bool, Int)] = state.withLock { state in
+        let jobs: [Bool] = state.withLock { state in
             guard !state.closed else { return [] }
-            var jobs: [(Bool, Int)] = []
+            var jobs: [Bool] = []
             for egress in [false, true] where !egress || pasta != nil {
                 while state.ready[egress, default: []].count + state.filling[egress, default: 0] < capacity {
                     state.filling[egress, default: 0] += 1
-                    state.counter += 1
-                    jobs.append((egress, state.counter))
+                    jobs.append(egress)
                 }
             }
             return jobs
         }
-        for (egress, _) in jobs {
+        for egress in jobs {
             Task.detached { [self] in
                 let made = try? await make(egress: egress, endpointPort: port)
                 let keep = state.withLock { state -> Bool in
