@@ -26,11 +26,11 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
                 unsignedMethod: request.method.rawValue, path: request.uri.path, query: request.uri.query, header: header)
         }
         guard let service else { return try await next(request, context) }
-        return Self.response(try await answer(request, service: service, signed: signingName != nil))
+        return Self.response(try await answer(request, service: service, signingName: signingName))
     }
 
-    private func answer(_ request: Request, service: any AWSService, signed: Bool) async throws -> AWSResponse {
-        guard signed else {
+    private func answer(_ request: Request, service: any AWSService, signingName: String?) async throws -> AWSResponse {
+        guard let signingName else {
             let error = SigV4Error(.missingAuthentication)
             return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
         }
@@ -51,6 +51,10 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         switch verifier.verify(SigV4Request(request.head, uri: request.uri, body: body)) {
         case .failure(let error):
+            return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
+        case .success(let identity) where identity.service != signingName:
+            // Routed by one reading of the scope and verified under another: never served.
+            let error = SigV4Error(.incompleteSignature, "The credential scope names more than one service.")
             return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
         case .success(let identity):
             let awsRequest = AWSRequest(

@@ -25,12 +25,18 @@ enum SQSQueryProtocol {
     static func input(_ parameters: [String: String], action: String, queueURL: String?) -> [String: Any] {
         var tree: [String: Any] = [:]
         for (key, value) in parameters where key != "Action" && key != "Version" {
-            insert(value, at: key.split(separator: ".").map(String.init)[...], into: &tree)
+            let path = key.split(separator: ".", omittingEmptySubsequences: false)
+            // SQS's deepest names have six parts (`…RequestEntry.N.MessageAttribute.N.Value.StringValue`).
+            // Deeper ones are no SQS parameter, and building them would recurse once per part.
+            guard path.count <= maxNameParts else { continue }
+            insert(value, at: path.map(String.init)[...], into: &tree)
         }
         var input = convert(tree, action: action)
         if input["QueueUrl"] == nil, let queueURL { input["QueueUrl"] = queueURL }
         return input
     }
+
+    static let maxNameParts = 8
 
     private static func insert(_ value: String, at path: ArraySlice<String>, into node: inout [String: Any]) {
         guard let head = path.first else { return }

@@ -30,4 +30,12 @@ import Testing
         #expect(input["tags"] as? [String: String] == ["k": "v"])
         #expect(input["QueueUrl"] as? String == "http://h/000000000000/q")
     }
+
+    /// A name of a hundred thousand parts must neither crash nor recurse that deep.
+    @Test func deepNamesAreIgnored() {
+        let deep = Array(repeating: "a", count: 100_000).joined(separator: ".")
+        let input = SQSQueryProtocol.input([deep: "1", "QueueName": "q"], action: "CreateQueue", queueURL: nil)
+        #expect(input["QueueName"] as? String == "q")
+        #expect(input["a"] == nil)
+    }
 }
