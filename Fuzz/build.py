@@ -26,6 +26,7 @@ TARGETS = {
     "apigw": ["GustCore", "GustHTTP"],
     "runtime-api": ["GustHTTPServer", "GustProcess"],
     "manifest": ["GustCommands"],
+    "sqs": ["GustAWSWire", "GustQueue"],
 }
 
 def module_args(manifest, module):

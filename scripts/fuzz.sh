@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target, or every one in turn (for CI).
-#   scripts/fuzz.sh TARGET SECONDS   one target (json, sigv4, route-table, jwt, apigw, runtime-api, manifest)
+#   scripts/fuzz.sh TARGET SECONDS   one target (json, sigv4, route-table, jwt, apigw, runtime-api, manifest, sqs)
 #   scripts/fuzz.sh all SECONDS      every target, SECONDS each; fails on the first crash
 # Needs the debug build (`swift build`): Fuzz/build.py recompiles only the modules under test
 # with -sanitize=fuzzer,address. The seed corpus is Fuzz/Corpus/TARGET (read only); what the
@@ -8,7 +8,7 @@
 # A crash: minimise it, add it as a Swift Testing regression test, then fix it (docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TARGETS=(json sigv4 route-table jwt apigw runtime-api manifest)
+TARGETS=(json sigv4 route-table jwt apigw runtime-api manifest sqs)
 target=${1:?usage: scripts/fuzz.sh TARGET|all SECONDS}
 seconds=${2:-30}
 if [ "$target" = all ]; then
