@@ -17,7 +17,7 @@ public enum QueueAttributes {
         "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn",
     ]
     /// Every name GetQueueAttributes accepts besides `All`.
-    static var known: Set<String> { Set(ranges.keys).union(free).union(fifoOnly).union(readOnly).union(["FifoQueue"]) }
+    static let known: Set<String> = Set(ranges.keys).union(free).union(fifoOnly).union(readOnly).union(["FifoQueue"])
 
     /// Checks attributes being set (`creating`: FifoQueue allowed) and returns them as stored:
     /// empty values of the policies clear them.

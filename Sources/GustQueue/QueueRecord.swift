@@ -5,7 +5,12 @@ import Foundation
 public struct QueueRecord: Sendable, Equatable {
     public var id: Int64
     public var name: String
-    public var attributes: [String: String]
+    /// Set ones only; `settings` is kept in step with them, parsed once rather than on every use
+    /// (the redrive policy is JSON).
+    public var attributes: [String: String] {
+        didSet { settings = QueueSettings(attributes) }
+    }
+    public private(set) var settings: QueueSettings
     public var tags: [String: String]
     public var createdAt: Date
     public var modifiedAt: Date
@@ -16,11 +21,11 @@ public struct QueueRecord: Sendable, Equatable {
         self.id = id
         self.name = name
         self.attributes = attributes
+        self.settings = QueueSettings(attributes)
         self.tags = tags
         self.createdAt = createdAt
         self.modifiedAt = modifiedAt
     }
 
     public var isFIFO: Bool { name.hasSuffix(".fifo") }
-    public var settings: QueueSettings { QueueSettings(attributes) }
 }

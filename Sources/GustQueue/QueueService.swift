@@ -166,14 +166,11 @@ public final class QueueService: Sendable {
     /// A stored value, else AWS's default for the attributes every queue reports.
     func effectiveAttribute(_ name: String, of queue: QueueRecord) -> String? {
         if let value = queue.attributes[name] { return value }
+        if let number = QueueSettings.defaults[name] { return String(number) }
         switch name {
         case "QueueArn": return arn(queue.name)
         case "CreatedTimestamp": return String(Int(queue.createdAt.timeIntervalSince1970))
         case "LastModifiedTimestamp": return String(Int(queue.modifiedAt.timeIntervalSince1970))
-        case "VisibilityTimeout": return "30"
-        case "MaximumMessageSize": return String(QueueAttributes.maxMessageBytes)
-        case "MessageRetentionPeriod": return "345600"
-        case "DelaySeconds", "ReceiveMessageWaitTimeSeconds": return "0"
         case "SqsManagedSseEnabled": return "true"
         case "KmsDataKeyReusePeriodSeconds": return queue.attributes["KmsMasterKeyId"] == nil ? nil : "300"
         case "FifoQueue": return queue.isFIFO ? "true" : nil

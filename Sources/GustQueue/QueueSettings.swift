@@ -12,12 +12,19 @@ public struct QueueSettings: Sendable, Equatable {
     /// Deduplication per message group rather than per queue (`DeduplicationScope`).
     public var deduplicatesPerGroup: Bool
 
+    /// AWS's defaults for the numeric attributes, read here and by GetQueueAttributes.
+    public static let defaults = [
+        "DelaySeconds": 0, "MaximumMessageSize": QueueAttributes.maxMessageBytes, "MessageRetentionPeriod": 345_600,
+        "ReceiveMessageWaitTimeSeconds": 0, "VisibilityTimeout": 30,
+    ]
+
     public init(_ attributes: [String: String]) {
-        delaySeconds = attributes["DelaySeconds"].flatMap(Int.init) ?? 0
-        maximumMessageSize = attributes["MaximumMessageSize"].flatMap(Int.init) ?? QueueAttributes.maxMessageBytes
-        retentionSeconds = attributes["MessageRetentionPeriod"].flatMap(Int.init) ?? 345_600
-        receiveWaitSeconds = attributes["ReceiveMessageWaitTimeSeconds"].flatMap(Int.init) ?? 0
-        visibilitySeconds = attributes["VisibilityTimeout"].flatMap(Int.init) ?? 30
+        func number(_ name: String) -> Int { attributes[name].flatMap(Int.init) ?? Self.defaults[name]! }
+        delaySeconds = number("DelaySeconds")
+        maximumMessageSize = number("MaximumMessageSize")
+        retentionSeconds = number("MessageRetentionPeriod")
+        receiveWaitSeconds = number("ReceiveMessageWaitTimeSeconds")
+        visibilitySeconds = number("VisibilityTimeout")
         redrive = attributes["RedrivePolicy"].flatMap { try? RedrivePolicy(parsing: $0) }
         contentBasedDeduplication = attributes["ContentBasedDeduplication"] == "true"
         deduplicatesPerGroup = attributes["DeduplicationScope"] == "messageGroup"
