@@ -30,7 +30,7 @@ final class Router: InOrderResponder {
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let channel = EmbeddedChannel()
     let settings = RuntimeAPIListener.settings
-    let guarding = ConnectionGuard<ByteBuffer>(settings: settings, registry: nil) { _ in true }
+    let guarding = ConnectionGuard<ByteBuffer>(settings: settings, slot: nil) { _ in true }
     try! channel.pipeline.syncOperations.addHandler(guarding.front)
     try! channel.pipeline.syncOperations.addHandler(settings.makeDecoder())
     try! channel.pipeline.syncOperations.addHandler(guarding)

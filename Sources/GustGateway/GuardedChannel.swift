@@ -13,13 +13,13 @@ struct GuardedChannel<Inner: ServerChildChannel>: ServerChildChannel {
     let registry: ConnectionRegistry
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        guard registry.admit(channel) else {
+        guard let slot = registry.admit(channel) else {
             return channel.close().flatMapThrowing { throw ChannelError.ioOnClosedChannel }
         }
         let settings = registry.settings
         return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let guarding = ConnectionGuard<HTTPServerResponsePart>(
-                settings: settings, registry: registry, refusal: Self.awsError
+                settings: settings, slot: slot, refusal: Self.awsError
             ) { part in
                 if case .end = part { return true }
                 return false

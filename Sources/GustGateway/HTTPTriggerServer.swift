@@ -59,9 +59,9 @@ public struct HTTPTriggerServer: Service {
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
-                guard registry.admit(channel) else { return channel.close() }
+                guard let slot = registry.admit(channel) else { return channel.close() }
                 return channel.eventLoop.makeCompletedFuture {
-                    let guarding = ConnectionGuard<ByteBuffer>(settings: settings, registry: registry) { _ in true }
+                    let guarding = ConnectionGuard<ByteBuffer>(settings: settings, slot: slot) { _ in true }
                     try channel.pipeline.syncOperations.addHandler(guarding.front)
                     try channel.pipeline.syncOperations.addHandler(settings.makeDecoder())
                     try channel.pipeline.syncOperations.addHandler(guarding)

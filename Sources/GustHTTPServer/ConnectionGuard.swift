@@ -26,7 +26,7 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
     public typealias Refusal = @Sendable (_ status: HTTPResponseStatus, _ allocator: ByteBufferAllocator) -> ByteBuffer
 
     private let settings: ListenerSettings
-    private let registry: ConnectionRegistry?
+    private let slot: ConnectionSlot?
     private let isAnswerEnd: (Answer) -> Bool
     private let refusal: Refusal
     public let front: Front
@@ -46,11 +46,11 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
     private var now: NIODeadline { context?.eventLoop.now ?? .now() }
 
     public init(
-        settings: ListenerSettings, registry: ConnectionRegistry?, refusal: @escaping Refusal = ConnectionGuard.jsonMessage,
+        settings: ListenerSettings, slot: ConnectionSlot?, refusal: @escaping Refusal = ConnectionGuard.jsonMessage,
         isAnswerEnd: @escaping (Answer) -> Bool
     ) {
         self.settings = settings
-        self.registry = registry
+        self.slot = slot
         self.refusal = refusal
         self.isAnswerEnd = isAnswerEnd
         self.front = Front()
@@ -102,7 +102,7 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
                 return refuse(.payloadTooLarge)
             }
             owed += 1
-            if owed == 1 { registry?.setIdle(context.channel, false) }
+            if owed == 1 { slot?.setIdle(false) }
             inBody = true
             windowStart = now
             windowBytes = 0
@@ -120,7 +120,7 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
             owed -= 1
             if owed == 0 {
                 idleSince = now
-                registry?.setIdle(context.channel, true)
+                slot?.setIdle(true)
                 arm()
             }
         }

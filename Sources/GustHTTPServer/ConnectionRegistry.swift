@@ -9,13 +9,11 @@ public final class ConnectionRegistry: Sendable {
     private struct Entry {
         let channel: any Channel
         let order: UInt64
-        var idle = true
+        let slot: ConnectionSlot
     }
     private struct State {
         var entries: [ObjectIdentifier: Entry] = [:]
         var next: UInt64 = 0
-        var shed = 0
-        var refused = 0
     }
 
     public let settings: ListenerSettings
@@ -28,45 +26,49 @@ public final class ConnectionRegistry: Sendable {
     }
 
     public var count: Int { state.withLock { $0.entries.count } }
-    /// Connections shed and refused so far (for logs and tests).
-    public var shedAndRefused: (shed: Int, refused: Int) { state.withLock { ($0.shed, $0.refused) } }
 
-    /// Registers a connection just accepted; false when it must be closed at once. It leaves
-    /// the registry when it closes.
-    public func admit(_ channel: any Channel) -> Bool {
+    /// Registers a connection just accepted; nil when it must be closed at once. It leaves the
+    /// registry when it closes. Over the cap, or below the descriptor reserve, it sheds as many
+    /// of the oldest idle connections as it takes to be back within both (one at a time would
+    /// leave the deficit in place until idle timeouts fired), or refuses when none is idle.
+    public func admit(_ channel: any Channel) -> ConnectionSlot? {
         let free = descriptors.free()
-        let victim: (any Channel)? = state.withLock { state in
-            var victim: (any Channel)?
-            if state.entries.count >= settings.maxConnections || free < settings.fdReserve {
-                guard let oldest = state.entries.filter({ $0.value.idle }).min(by: { $0.value.order < $1.value.order })
-                else {
-                    state.refused += 1
-                    return nil
+        let admitted: (ConnectionSlot, [any Channel])? = state.withLock { state in
+            let excess = max(state.entries.count + 1 - settings.maxConnections, settings.fdReserve - free, 0)
+            var victims: [any Channel] = []
+            if excess > 0 {
+                let idle = state.entries.lazy.filter { $0.value.slot.isIdle }
+                    .sorted { $0.value.order < $1.value.order }.prefix(excess)
+                guard !idle.isEmpty else { return nil }
+                for (key, entry) in idle {
+                    state.entries[key] = nil
+                    victims.append(entry.channel)
                 }
-                state.entries[oldest.key] = nil
-                state.shed += 1
-                victim = oldest.value.channel
             }
-            state.entries[ObjectIdentifier(channel)] = Entry(channel: channel, order: state.next)
+            let slot = ConnectionSlot()
+            state.entries[ObjectIdentifier(channel)] = Entry(channel: channel, order: state.next, slot: slot)
             state.next += 1
-            return victim ?? channel
+            return (slot, victims)
         }
-        guard let victim else {
+        guard let (slot, victims) = admitted else {
             descriptors.released()
-            return false
+            return nil
         }
-        if victim !== channel { victim.close(promise: nil) }
+        for victim in victims { victim.close(promise: nil) }
         channel.closeFuture.whenComplete { [weak self] _ in
             self?.descriptors.released()
             self?.state.withLock { _ = $0.entries.removeValue(forKey: ObjectIdentifier(channel)) }
         }
-        return true
+        return slot
     }
+}
 
-    /// Whether `channel` may be shed: it owes no answer.
-    public func setIdle(_ channel: any Channel, _ idle: Bool) {
-        state.withLock { state in
-            state.entries[ObjectIdentifier(channel)]?.idle = idle
-        }
-    }
+/// One admitted connection's state that shedding reads: whether it owes no answer. Set by its
+/// guard on every request without the registry's lock (the warm path crosses it twice).
+public final class ConnectionSlot: Sendable {
+    private let idle = Atomic<Bool>(true)
+
+    public var isIdle: Bool { idle.load(ordering: .relaxed) }
+
+    public func setIdle(_ value: Bool) { idle.store(value, ordering: .relaxed) }
 }

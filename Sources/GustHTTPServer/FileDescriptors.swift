@@ -11,6 +11,18 @@ import Synchronization
 public final class FileDescriptors: Sendable {
     public static let shared = FileDescriptors()
 
+    private let countOpen: @Sendable () -> Int
+    private let softLimit: @Sendable () -> Int
+
+    /// The process's own table by default; tests give their own counts.
+    public init(
+        countOpen: @escaping @Sendable () -> Int = FileDescriptors.countOpen,
+        softLimit: @escaping @Sendable () -> Int = FileDescriptors.softLimit
+    ) {
+        self.countOpen = countOpen
+        self.softLimit = softLimit
+    }
+
     private struct Sample {
         var open = 0
         var limit = Int.max
@@ -19,7 +31,8 @@ public final class FileDescriptors: Sendable {
     }
     private let sample = Mutex(Sample())
 
-    /// Raises the soft RLIMIT_NOFILE to the hard limit; returns both as they were before.
+    /// Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft and hard limits as they
+    /// were before, and the soft limit now.
     @discardableResult
     public static func raiseSoftLimit() -> (soft: UInt64, hard: UInt64, raised: UInt64) {
         var limits = rlimit()
@@ -30,13 +43,15 @@ public final class FileDescriptors: Sendable {
         return (before.soft, before.hard, UInt64(limits.rlim_cur))
     }
 
-    /// Descriptors still free, counting `pending` accepted since the last count.
+    /// Descriptors still free, counting the connections accepted since the last count. The
+    /// limit is read every time (one syscall), and a changed one recounts at once.
     public func free() -> Int {
-        sample.withLock { sample in
+        let limit = softLimit()
+        return sample.withLock { sample in
             let now = ContinuousClock.now
-            if now - sample.at > .milliseconds(250) {
-                sample.open = Self.countOpen()
-                sample.limit = Self.softLimit()
+            if limit != sample.limit || now - sample.at > .milliseconds(250) {
+                sample.open = countOpen()
+                sample.limit = limit
                 sample.at = now
                 sample.acceptedSince = 0
             }
@@ -52,13 +67,13 @@ public final class FileDescriptors: Sendable {
         sample.withLock { sample in sample.acceptedSince = max(0, sample.acceptedSince - 1) }
     }
 
-    static func softLimit() -> Int {
+    public static func softLimit() -> Int {
         var limits = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limits) == 0, limits.rlim_cur < rlim_t(Int.max) else { return Int.max }
         return Int(limits.rlim_cur)
     }
 
-    static func countOpen() -> Int {
+    public static func countOpen() -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
     }
 }

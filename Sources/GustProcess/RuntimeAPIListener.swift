@@ -42,11 +42,11 @@ final class RuntimeAPIListener: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
-                guard registry.admit(channel) else { return channel.close() }
+                guard let slot = registry.admit(channel) else { return channel.close() }
                 return channel.eventLoop.makeCompletedFuture {
                     // Only the decoder: answers are written whole (`HTTPResponseWriter`).
                     let guarding = ConnectionGuard<ByteBuffer>(
-                        settings: settings, registry: registry, refusal: RuntimeAPIHandler.refusal) { _ in true }
+                        settings: settings, slot: slot, refusal: RuntimeAPIHandler.refusal) { _ in true }
                     try channel.pipeline.syncOperations.addHandler(guarding.front)
                     try channel.pipeline.syncOperations.addHandler(settings.makeDecoder())
                     try channel.pipeline.syncOperations.addHandler(guarding)

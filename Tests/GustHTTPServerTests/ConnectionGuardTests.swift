@@ -2,6 +2,7 @@ import GustHTTPServer
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import Synchronization
 import Testing
 
 @Suite struct ConnectionGuardTests {
@@ -12,7 +13,7 @@ import Testing
     /// A channel with the guard's two halves around NIO's decoder, as the listeners build it.
     func channel(_ settings: ListenerSettings = settings) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        let guarding = ConnectionGuard<ByteBuffer>(settings: settings, registry: nil) { _ in true }
+        let guarding = ConnectionGuard<ByteBuffer>(settings: settings, slot: nil) { _ in true }
         try channel.pipeline.syncOperations.addHandler(guarding.front)
         try channel.pipeline.syncOperations.addHandler(settings.makeDecoder())
         try channel.pipeline.syncOperations.addHandler(guarding)
@@ -95,17 +96,42 @@ import Testing
 }
 
 @Suite struct ConnectionRegistryTests {
+    func connected(_ count: Int) throws -> [EmbeddedChannel] {
+        try (0..<count).map { _ in
+            let channel = EmbeddedChannel()
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            return channel
+        }
+    }
+
     @Test func overTheCapTheOldestIdleConnectionIsShed() throws {
         let registry = ConnectionRegistry(settings: ListenerSettings(maxConnections: 2, fdReserve: 0))
-        let (a, b, c, d) = (EmbeddedChannel(), EmbeddedChannel(), EmbeddedChannel(), EmbeddedChannel())
-        for channel in [a, b, c, d] { try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait() }
-        #expect(registry.admit(a) && registry.admit(b))
-        registry.setIdle(a, false)  // owes an answer: kept
-        #expect(registry.admit(c))
-        #expect(a.isActive && !b.isActive)
-        registry.setIdle(c, false)
+        let channels = try connected(4)
+        let a = try #require(registry.admit(channels[0]))
+        #expect(registry.admit(channels[1]) != nil)
+        a.setIdle(false)  // owes an answer: kept
+        let c = try #require(registry.admit(channels[2]))
+        #expect(channels[0].isActive && !channels[1].isActive)
+        c.setIdle(false)
         // None idle: the new one is refused.
-        #expect(!registry.admit(d))
+        #expect(registry.admit(channels[3]) == nil)
         #expect(registry.count == 2)
+    }
+
+    /// Below the descriptor reserve, one admission sheds as many idle connections as the
+    /// deficit (not one), so the reserve is back at once; a changed limit is seen at once.
+    @Test func belowTheReserveTheDeficitIsShedAtOnce() throws {
+        let table = Mutex((open: 50, limit: 100))
+        let descriptors = FileDescriptors(
+            countOpen: { table.withLock { $0.open } }, softLimit: { table.withLock { $0.limit } })
+        let registry = ConnectionRegistry(settings: ListenerSettings(maxConnections: 1000, fdReserve: 10), descriptors: descriptors)
+        let channels = try connected(6)
+        for channel in channels.prefix(5) { #expect(registry.admit(channel) != nil) }
+        #expect(channels.prefix(5).allSatisfy { $0.isActive })
+        // The table filled up elsewhere, and the limit was lowered (`prlimit`): 5 would stay free.
+        table.withLock { $0 = (open: 95, limit: 101) }
+        #expect(registry.admit(channels[5]) != nil)
+        #expect(!channels.prefix(5).contains { $0.isActive })
+        #expect(registry.count == 1)
     }
 }
