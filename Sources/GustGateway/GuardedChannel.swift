@@ -1,4 +1,6 @@
+import GustCore
 import GustHTTPServer
+import HTTPTypes
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -36,21 +38,18 @@ struct GuardedChannel<Inner: ServerChildChannel>: ServerChildChannel {
         await inner.handle(value: value, logger: logger)
     }
 
-    /// A limit's or timeout's answer in the AWS JSON error form (as `ErrorMiddleware` writes it).
+    /// A limit's or timeout's answer in Lambda's error form, written by `GustError.wire` (as
+    /// `ErrorMiddleware` answers the same limits once a request reached the router).
     static func awsError(_ status: HTTPResponseStatus, _ allocator: ByteBufferAllocator) -> ByteBuffer {
-        let type =
-            switch status {
-            case .payloadTooLarge: "RequestEntityTooLargeException"
-            case .requestTimeout: "RequestTimeoutException"
-            default: "InvalidRequestException"
-            }
-        let body = #"{"Type":"User","__type":"\#(type)","message":"\#(status.reasonPhrase)"}"#
-        var buffer = allocator.buffer(capacity: 200 + body.utf8.count)
+        let code = status == .payloadTooLarge ? GustError.Code.requestTooLarge.rawValue
+            : status == .requestTimeout ? "RequestTimeoutException" : GustError.Code.invalidRequestContent.rawValue
+        let (headers, body) = GustError.wire(
+            code: code, message: status.reasonPhrase, status: HTTPResponse.Status(code: Int(status.code)))
+        var buffer = allocator.buffer(capacity: 200 + body.count)
         HTTPResponseWriter.writeStatusLine(Int(status.code), into: &buffer)
-        HTTPResponseWriter.writeField("Content-Type", "application/json", into: &buffer)
-        HTTPResponseWriter.writeField("x-amzn-ErrorType", type, into: &buffer)
-        HTTPResponseWriter.endHead(contentLength: body.utf8.count, date: nil, close: true, into: &buffer)
-        buffer.writeString(body)
+        for field in headers { HTTPResponseWriter.writeField(field.name.rawName, field.value, into: &buffer) }
+        HTTPResponseWriter.endHead(contentLength: body.count, date: nil, close: true, into: &buffer)
+        buffer.writeBytes(body)
         return buffer
     }
 }
