@@ -37,6 +37,7 @@ extension SQLiteStore: FunctionStore {
             try db.execute(sql: "DELETE FROM aliases WHERE function = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM routes WHERE function = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM function_urls WHERE function = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM function_credentials WHERE function = ?", arguments: [name])
         }
     }
 
