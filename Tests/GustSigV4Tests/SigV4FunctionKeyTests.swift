@@ -48,7 +48,7 @@ struct SigV4FunctionKeyTests {
     }
 
     @Test("a token sent with a key that has none is refused")
-    func tokenForRootKey() {
+    func tokenForRootKey() throws {
         let table = Table()
         let plain = request(accessKey: Fixtures.suiteAccessKey, secret: Fixtures.suiteSecret, token: nil)
         #expect(try table.verifier.verify(plain, now: signedAt + 5).get().principal == "root")
