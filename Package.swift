@@ -205,6 +205,7 @@ let package = Package(
             name: "GustRuntimeTests",
             dependencies: ["GustRuntime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler", "GustStoreSQLite"]),
+        .testTarget(name: "GustObjectStoreTests", dependencies: ["GustObjectStore", "GustStoreSQLite"]),
         .testTarget(name: "GustEventsTests", dependencies: ["GustEvents", "GustQueue", "GustStoreSQLite", "GustScheduler"]),
         .testTarget(
             name: "GustHTTPTests",

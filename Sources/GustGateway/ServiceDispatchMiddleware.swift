@@ -116,13 +116,18 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
             length = request.headers[.contentLength].flatMap { Int($0) }
         }
         if let length, length > service.maxRequestBytes { return service.refusal(.tooLarge(limit: service.maxRequestBytes)) }
-        let body = StreamedRequestBody.make(request.body, mode: mode, length: length, limit: service.maxRequestBytes)
+        let (body, reader) = StreamedRequestBody.make(request.body, mode: mode, length: length, limit: service.maxRequestBytes)
         let awsRequest = AWSRequest(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
             headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: [], bodyStream: body,
             host: request.head.authority ?? "localhost",
             caller: AWSCaller(accessKey: identity.accessKey, region: identity.region, principal: identity.principal))
-        let answer = await service.handle(awsRequest)
+        var answer = await service.handle(awsRequest)
+        // Answered before the body ended (a failed precondition, a missing bucket): the unread
+        // rest would be taken for the next request, and reading it could mean gigabytes, or
+        // waiting for a client that expects `100 Continue` first. The connection closes instead.
+        let sent = request.headers[.contentLength].flatMap { Int($0) } ?? (request.headers[.transferEncoding] == nil ? 0 : 1)
+        if sent > 0, !reader.finished { answer.headers.append(("Connection", "close")) }
         if request.method != .get, request.method != .head {
             AuditTrail.record(
                 logger, principal: identity.principal, service: signingName, action: "\(request.method.rawValue) \(request.uri.path)",

@@ -34,11 +34,11 @@ enum StreamedRequestBody {
         }
     }
 
-    static func make(_ body: RequestBody, mode: Mode, length: Int?, limit: Int) -> AWSBodyStream {
+    static func make(_ body: RequestBody, mode: Mode, length: Int?, limit: Int) -> (AWSBodyStream, Reader) {
         let reader = Reader(iterator: body.makeAsyncIterator(), mode: mode, limit: limit)
         let stream = AWSBodyStream(length: length, pull: { try await reader.next() })
         reader.stream.withLock { $0 = stream }
-        return stream
+        return (stream, reader)
     }
 
     /// Pulls the connection's buffers one at a time, for the stream's single reader. The
@@ -56,6 +56,10 @@ enum StreamedRequestBody {
 
         private let state: Mutex<State>
         private let limit: Int
+
+        /// Whether the body was read to its end (an answer given before that, a refusal say,
+        /// leaves the rest of it on the connection).
+        var finished: Bool { state.withLock { $0.finished } }
         let stream = Mutex<AWSBodyStream?>(nil)
 
         init(iterator: RequestBody.AsyncIterator, mode: Mode, limit: Int) {
