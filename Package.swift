@@ -137,7 +137,8 @@ let package = Package(
         .target(
             name: "GustCommands",
             dependencies: [
-                "GustCore", "GustClient", "GustServer",
+                "GustCore", "GustClient", "GustServer", "GustProcess", "GustAWSWire",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -204,6 +205,7 @@ let package = Package(
             name: "GustControlTests",
             dependencies: ["GustControl", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GustIntegrationTests", dependencies: ["GustTesting", "GustClient"]),
+        .testTarget(name: "GustCommandsTests", dependencies: ["GustCommands", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(
             name: "GustHTTPServerTests",
             dependencies: [
