@@ -47,7 +47,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "GustStoreSQLite",
-            dependencies: ["GustCore", "GustStore", "GustQueue", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GustCore", "GustStore", "GustQueue", "GustEvents", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "GustRuntime",
@@ -95,6 +95,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // What every event source shares: the async path's policy (retries, destinations, DLQ) and
+        // the pollers of event source mappings.
+        .target(
+            name: "GustEvents",
+            dependencies: [
+                "GustCore", "GustStore", "GustScheduler", "GustQueue", "GustAWSWire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .target(
             name: "GustControl",
             dependencies: [
@@ -107,7 +117,7 @@ let package = Package(
             name: "GustGateway",
             dependencies: [
                 "GustCore", "GustStore", "GustScheduler", "GustSigV4", "GustControl", "GustHTTP", "GustHTTPServer",
-                "GustAWSWire", .product(name: "Hummingbird", package: "hummingbird"),
+                "GustAWSWire", "GustEvents", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -124,7 +134,7 @@ let package = Package(
             name: "GustServer",
             dependencies: [
                 "GustCore", "GustStore", "GustStoreSQLite", "GustRuntime", "GustProcess", "GustWasm",
-                "GustScheduler", "GustGateway", "GustControl", "GustSigV4", "GustQueue", "GustHTTPServer",
+                "GustScheduler", "GustGateway", "GustControl", "GustSigV4", "GustQueue", "GustHTTPServer", "GustEvents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -191,6 +201,7 @@ let package = Package(
             name: "GustRuntimeTests",
             dependencies: ["GustRuntime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "GustSchedulerTests", dependencies: ["GustScheduler", "GustStoreSQLite"]),
+        .testTarget(name: "GustEventsTests", dependencies: ["GustEvents", "GustQueue", "GustStoreSQLite", "GustScheduler"]),
         .testTarget(
             name: "GustHTTPTests",
             dependencies: [

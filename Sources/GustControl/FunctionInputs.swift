@@ -14,14 +14,16 @@ public struct CreateFunctionInput: Sendable {
     public var keepAliveSeconds: Int?
     public var ephemeralStorageMB: Int?
     public var network: NetworkPolicy?
+    public var deadLetterTargetArn: String?
     public var publish: Bool
 
     public init(
         name: String, runtime: String, handler: String, zip: [UInt8], memoryMB: Int? = nil,
         timeoutSeconds: Int? = nil, environment: [String: String]? = nil, description: String? = nil,
         role: String? = nil, keepAliveSeconds: Int? = nil, ephemeralStorageMB: Int? = nil,
-        network: NetworkPolicy? = nil, publish: Bool = false
+        network: NetworkPolicy? = nil, deadLetterTargetArn: String? = nil, publish: Bool = false
     ) {
+        self.deadLetterTargetArn = deadLetterTargetArn
         self.name = name
         self.runtime = runtime
         self.handler = handler
@@ -50,12 +52,16 @@ public struct ConfigurationPatch: Sendable {
     public var keepAliveSeconds: Int?
     public var ephemeralStorageMB: Int?
     public var network: NetworkPolicy?
+    /// An empty string removes the dead-letter queue, as Lambda's `DeadLetterConfig: {}` does.
+    public var deadLetterTargetArn: String?
 
     public init(
         runtime: String? = nil, handler: String? = nil, memoryMB: Int? = nil, timeoutSeconds: Int? = nil,
         environment: [String: String]? = nil, description: String? = nil, role: String? = nil,
-        keepAliveSeconds: Int? = nil, ephemeralStorageMB: Int? = nil, network: NetworkPolicy? = nil
+        keepAliveSeconds: Int? = nil, ephemeralStorageMB: Int? = nil, network: NetworkPolicy? = nil,
+        deadLetterTargetArn: String? = nil
     ) {
+        self.deadLetterTargetArn = deadLetterTargetArn
         self.runtime = runtime
         self.handler = handler
         self.memoryMB = memoryMB
@@ -79,5 +85,6 @@ public struct ConfigurationPatch: Sendable {
         if let keepAliveSeconds { config.keepAliveSeconds = keepAliveSeconds }
         if let ephemeralStorageMB { config.ephemeralStorageMB = ephemeralStorageMB }
         if let network { config.network = network }
+        if let deadLetterTargetArn { config.deadLetterTargetArn = deadLetterTargetArn.isEmpty ? nil : deadLetterTargetArn }
     }
 }

@@ -23,6 +23,7 @@ public struct FunctionService: Sendable {
             timeoutSeconds: input.timeoutSeconds ?? 3, environment: input.environment ?? [:],
             description: input.description ?? "", role: input.role ?? "", keepAliveSeconds: input.keepAliveSeconds,
             ephemeralStorageMB: input.ephemeralStorageMB, network: input.network, codeSha256: "", codeID: "", codeSize: 0)
+        config.deadLetterTargetArn = input.deadLetterTargetArn
         try config.validate()
         if try await store.latest(input.name) != nil {
             throw .conflict("Function already exist: \(input.name)")

@@ -10,11 +10,14 @@ public struct AsyncEvent: Sendable, Equatable {
     public var attempts: Int
     public var enqueuedAt: Date
     public var notBefore: Date
+    /// What caused it, as invocation records name it: `async` for Invoke with `Event`, `s3`, …
+    public var source: String
 
     public init(
         id: Int64 = 0, requestID: String, functionName: String, qualifier: String?, payload: [UInt8],
-        attempts: Int = 0, enqueuedAt: Date = Date(), notBefore: Date = Date()
+        attempts: Int = 0, enqueuedAt: Date = Date(), notBefore: Date = Date(), source: String = "async"
     ) {
+        self.source = source
         self.id = id
         self.requestID = requestID
         self.functionName = functionName

@@ -20,6 +20,8 @@ public struct FunctionConfiguration: Sendable, Codable, Equatable {
     public var ephemeralStorageMB: Int?
     /// What the instance may reach (`NetworkPolicy`); `nil` takes the default, `egress`.
     public var network: NetworkPolicy?
+    /// `DeadLetterConfig.TargetArn`: the SQS queue that gets an async event the function gave up on.
+    public var deadLetterTargetArn: String?
     /// SHA-256 of the code zip, base64 as Lambda reports it.
     public var codeSha256: String
     /// Content address of the stored code (hex SHA-256), used to find the unpacked directory.
@@ -87,6 +89,9 @@ public struct FunctionConfiguration: Sendable, Codable, Equatable {
         }
         if let keepAliveSeconds, keepAliveSeconds < 0 {
             throw .invalid("keepAlive must not be negative")
+        }
+        if let arn = deadLetterTargetArn, !arn.isEmpty, !(arn.hasPrefix("arn:aws:sqs:") && arn.split(separator: ":").count == 6) {
+            throw .invalid("The provided target ARN \(arn) is invalid: Gust's dead-letter queues are SQS queues")
         }
     }
 }

@@ -1,5 +1,6 @@
 import GustControl
 import GustCore
+import GustEvents
 import GustScheduler
 import GustSigV4
 import GustStore
@@ -20,12 +21,18 @@ public struct Gateway: Sendable {
         public var triggers: HTTPTriggers
         /// The AWS services on this port besides Lambda, picked by credential scope.
         public var services: ServiceRoutes
+        /// Event source mappings and async invoke configs, when the server has event sources.
+        public var mappings: EventSourceMappings?
+        public var eventInvokeConfigs: EventInvokeConfigs?
 
         public init(
             functions: FunctionService, invoker: any Invoker, asyncQueue: any AsyncEventQueue,
             asyncEnqueued: @escaping @Sendable () -> Void, log: any InvocationLog, recorder: InvocationRecorder,
-            verifier: SigV4Verifier, triggers: HTTPTriggers, services: ServiceRoutes = ServiceRoutes([])
+            verifier: SigV4Verifier, triggers: HTTPTriggers, services: ServiceRoutes = ServiceRoutes([]),
+            mappings: EventSourceMappings? = nil, eventInvokeConfigs: EventInvokeConfigs? = nil
         ) {
+            self.mappings = mappings
+            self.eventInvokeConfigs = eventInvokeConfigs
             self.services = services
             self.triggers = triggers
             self.functions = functions
@@ -57,6 +64,8 @@ public struct Gateway: Sendable {
             asyncEnqueued: deps.asyncEnqueued, functionDeleted: { try? await triggers.reload() }
         ).register(on: router)
         FunctionURLAPI(triggers: triggers).register(on: router)
+        if let mappings = deps.mappings { EventSourceMappingAPI(mappings: mappings).register(on: router) }
+        if let configs = deps.eventInvokeConfigs { EventInvokeConfigAPI(configs: configs).register(on: router) }
         GustAPI(log: deps.log, recorder: deps.recorder, functions: deps.functions.store, triggers: triggers)
             .register(on: router)
         return router

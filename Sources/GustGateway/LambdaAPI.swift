@@ -57,6 +57,7 @@ struct LambdaAPI: Sendable {
             role: try LambdaWire.string(body, "Role"),
             keepAliveSeconds: try LambdaWire.int(body, "GustKeepAliveSeconds"),
             ephemeralStorageMB: try LambdaWire.ephemeralStorage(body), network: try LambdaWire.network(body),
+            deadLetterTargetArn: try LambdaWire.deadLetterTarget(body).flatMap { $0.isEmpty ? nil : $0 },
             publish: try LambdaWire.bool(body, "Publish") ?? false)
         let config = try await functions.create(input)
         return try LambdaWire.json(LambdaWire.configuration(config), status: .created)
@@ -106,7 +107,8 @@ struct LambdaAPI: Sendable {
             memoryMB: try LambdaWire.int(body, "MemorySize"), timeoutSeconds: try LambdaWire.int(body, "Timeout"),
             environment: try LambdaWire.environment(body), description: try LambdaWire.string(body, "Description"),
             role: try LambdaWire.string(body, "Role"), keepAliveSeconds: try LambdaWire.int(body, "GustKeepAliveSeconds"),
-            ephemeralStorageMB: try LambdaWire.ephemeralStorage(body), network: try LambdaWire.network(body))
+            ephemeralStorageMB: try LambdaWire.ephemeralStorage(body), network: try LambdaWire.network(body),
+            deadLetterTargetArn: try LambdaWire.deadLetterTarget(body))
         return try LambdaWire.json(LambdaWire.configuration(try await functions.updateConfiguration(name, patch)))
     }
 

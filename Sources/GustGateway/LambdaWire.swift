@@ -32,6 +32,7 @@ enum LambdaWire {
         ]
         if !c.environment.isEmpty { object["Environment"] = ["Variables": c.environment] }
         if let keepAlive = c.keepAliveSeconds { object["GustKeepAliveSeconds"] = keepAlive }
+        if let target = c.deadLetterTargetArn { object["DeadLetterConfig"] = ["TargetArn": target] }
         return object
     }
 
@@ -153,6 +154,13 @@ enum LambdaWire {
         guard let value = object["EphemeralStorage"], !(value is NSNull) else { return nil }
         guard let storage = value as? [String: Any] else { throw .invalid("EphemeralStorage must be an object") }
         return try int(storage, "Size")
+    }
+
+    /// `DeadLetterConfig.TargetArn`; an empty object or target clears it (as "").
+    static func deadLetterTarget(_ object: [String: Any]) throws(GustError) -> String? {
+        guard let value = object["DeadLetterConfig"], !(value is NSNull) else { return nil }
+        guard let config = value as? [String: Any] else { throw .invalid("DeadLetterConfig must be an object") }
+        return try string(config, "TargetArn") ?? ""
     }
 
     /// Gust's extension field `GustNetwork`: none, gust-only, egress or host.

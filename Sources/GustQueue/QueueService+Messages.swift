@@ -60,7 +60,7 @@ extension QueueService {
         {
             deadLetter = (target.id, redrive.maxReceiveCount, self.arn(queue.name))
         }
-        let deadline = Date().addingTimeInterval(TimeInterval(options.waitSeconds ?? settings.receiveWaitSeconds))
+        let deadline = options.waitUntil ?? Date().addingTimeInterval(TimeInterval(options.waitSeconds ?? settings.receiveWaitSeconds))
         while true {
             let generation = wakeups.generation(queue.id)
             let now = Date()

@@ -7,18 +7,12 @@ public struct SchedulerSettings: Sendable {
     public var defaultMaxInstances: Int
     /// Requests that may wait for a busy pool before the next one is throttled.
     public var maxWaitersPerPool: Int
-    public var retry: RetryPolicy
-    /// Concurrent async workers.
-    public var asyncWorkers: Int
 
     public init(
-        defaultKeepAlive: TimeInterval = 300, defaultMaxInstances: Int = 32, maxWaitersPerPool: Int = 64,
-        retry: RetryPolicy = RetryPolicy(), asyncWorkers: Int = 8
+        defaultKeepAlive: TimeInterval = 300, defaultMaxInstances: Int = 32, maxWaitersPerPool: Int = 64
     ) {
         self.defaultKeepAlive = defaultKeepAlive
         self.defaultMaxInstances = defaultMaxInstances
         self.maxWaitersPerPool = maxWaitersPerPool
-        self.retry = retry
-        self.asyncWorkers = asyncWorkers
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GustControl
 import GustCore
+import GustEvents
 import GustGateway
 import GustHTTPServer
 import GustProcess
@@ -13,6 +14,7 @@ import GustStoreSQLite
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The composition root: turns a configuration into one `ServiceGroup` of every long-running part.
 /// The only place that knows the concrete store, runtimes and gateway.
@@ -72,20 +74,28 @@ public struct GustServer: Sendable {
             runtimes: [.python: processRuntime, .node: processRuntime, .provided: processRuntime, .wasm: wasmRuntime],
             codeDirectory: { code.directory(for: $0.codeID) },
             settings: SchedulerSettings(
-                defaultKeepAlive: config.keepAliveSeconds, defaultMaxInstances: config.maxInstancesPerFunction,
-                retry: retry),
+                defaultKeepAlive: config.keepAliveSeconds, defaultMaxInstances: config.maxInstancesPerFunction),
             logger: logger)
-        let worker = AsyncInvocationWorker(queue: store, invoker: scheduler, policy: retry, workers: 8, logger: logger)
+        let queues = QueueService(store: store, region: FunctionName.region, account: FunctionName.account)
+        let notifyWorker = Mutex<(@Sendable () -> Void)?>(nil)
+        let destinations = AsyncDestinations(queues: queues, events: store, enqueued: { notifyWorker.withLock { $0 }?() })
+        let worker = AsyncInvocationWorker(
+            queue: store, invoker: scheduler, policy: retry, policies: AsyncPolicies(configs: store, functions: store),
+            destinations: destinations, workers: 8, logger: logger)
+        notifyWorker.withLock { $0 = { worker.notify() } }
+        let pollers = EventSourcePollers(
+            store: store, queues: queues, invoker: scheduler, defaultConcurrency: config.maxInstancesPerFunction, logger: logger)
         let functions = FunctionService(store: store, code: code, scheduler: scheduler)
         let keys = [credentials.accessKeyId: credentials.secretAccessKey]
         let verifier = SigV4Verifier(credentials: { keys[$0] })
         let triggers = HTTPTriggers(store: store, keys: store, urls: store, invoker: scheduler, verifier: verifier)
         try await triggers.reload()
-        let queues = QueueService(store: store, region: FunctionName.region, account: FunctionName.account)
         let gatewayDependencies = Gateway.Dependencies(
             functions: functions, invoker: scheduler, asyncQueue: store, asyncEnqueued: { worker.notify() },
             log: store, recorder: recorder, verifier: verifier, triggers: triggers,
-            services: ServiceRoutes([SQSJSONAPI(queues: queues)]))
+            services: ServiceRoutes([SQSJSONAPI(queues: queues)]),
+            mappings: EventSourceMappings(store: store, functions: store, queues: queues, changed: { pollers.mappingsChanged() }),
+            eventInvokeConfigs: EventInvokeConfigs(store: store, functions: store))
         let router = Gateway.router(gatewayDependencies)
         let serverName = "Gust"
         let host = config.host
@@ -119,7 +129,7 @@ public struct GustServer: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    recorder, KeepAliveReaper(scheduler: scheduler), worker, retention, app,
+                    recorder, KeepAliveReaper(scheduler: scheduler), worker, pollers, retention, app,
                     QueueMaintenance(queues: queues, logger: logger), http,
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

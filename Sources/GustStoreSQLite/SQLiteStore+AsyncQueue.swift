@@ -9,12 +9,12 @@ extension SQLiteStore: AsyncEventQueue {
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO async_events
-                        (request_id, function, qualifier, payload, attempts, enqueued_at, not_before)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                        (request_id, function, qualifier, payload, attempts, enqueued_at, not_before, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     event.requestID, event.functionName, event.qualifier, Data(event.payload), event.attempts,
-                    event.enqueuedAt.timeIntervalSince1970, event.notBefore.timeIntervalSince1970,
+                    event.enqueuedAt.timeIntervalSince1970, event.notBefore.timeIntervalSince1970, event.source,
                 ])
             return db.changesCount == 1
         }
@@ -40,7 +40,7 @@ extension SQLiteStore: AsyncEventQueue {
                         id: id, requestID: row["request_id"], functionName: row["function"],
                         qualifier: row["qualifier"], payload: Array(payload), attempts: row["attempts"],
                         enqueuedAt: Date(timeIntervalSince1970: row["enqueued_at"]),
-                        notBefore: Date(timeIntervalSince1970: row["not_before"])))
+                        notBefore: Date(timeIntervalSince1970: row["not_before"]), source: row["source"]))
             }
             return events
         }

@@ -37,6 +37,7 @@ extension SQLiteStore: FunctionStore {
             try db.execute(sql: "DELETE FROM aliases WHERE function = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM routes WHERE function = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM function_urls WHERE function = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM event_invoke_configs WHERE function = ?", arguments: [name])
         }
     }
 
@@ -157,7 +158,7 @@ extension SQLiteStore: FunctionStore {
         }
     }
 
-    private func encodeOrThrow<T: Encodable>(_ value: T) throws(GustError) -> String {
+    func encodeOrThrow<T: Encodable>(_ value: T) throws(GustError) -> String {
         do { return try Self.encode(value) } catch { throw .internalError("cannot encode: \(error)") }
     }
 

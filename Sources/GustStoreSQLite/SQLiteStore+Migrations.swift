@@ -170,6 +170,28 @@ extension SQLiteStore {
                     );
                     """)
         }
+        // Event sources: mappings (pull sources' pollers) and the async path's per-function policy,
+        // each kept as its JSON beside the columns it is looked up by.
+        migrator.registerMigration("v7-event-sources") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE event_source_mappings (
+                        uuid TEXT PRIMARY KEY,
+                        function TEXT NOT NULL,
+                        qualifier TEXT NOT NULL,
+                        source_arn TEXT NOT NULL,
+                        config TEXT NOT NULL
+                    );
+                    CREATE UNIQUE INDEX event_source_mappings_pair ON event_source_mappings (function, qualifier, source_arn);
+                    CREATE TABLE event_invoke_configs (
+                        function TEXT NOT NULL,
+                        qualifier TEXT NOT NULL,
+                        config TEXT NOT NULL,
+                        PRIMARY KEY (function, qualifier)
+                    );
+                    ALTER TABLE async_events ADD COLUMN source TEXT NOT NULL DEFAULT 'async';
+                    """)
+        }
         return migrator
     }
 }
