@@ -119,8 +119,9 @@ struct CodePackage {
         try install(temporary)
         do {
             try FileManager.default.moveItem(atPath: temporary, toPath: path)
-        } catch where FileManager.default.fileExists(atPath: path) {
-            // Another deploy installed the same set meanwhile; either copy will do.
+        } catch {
+            // Another deploy may have installed the same set meanwhile; either copy will do.
+            guard FileManager.default.fileExists(atPath: path) else { throw error }
         }
         say("\(function): \(what) installed in \(String(format: "%.1f", Date().timeIntervalSince(started))) s (cached in \(shown))")
         return path

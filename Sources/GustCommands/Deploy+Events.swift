@@ -41,7 +41,7 @@ extension Deploy {
             functions.formUnion(try await client.listFunctions().compactMap { $0["FunctionName"] as? String })
         }
         for function in manifest.functions {
-            guard let async = function.async else {
+            guard let settings = function.async else {
                 if try await client.eventInvokeConfig(function.name) != nil {
                     try await client.deleteEventInvokeConfig(function.name)
                     say("\(function.name): async settings removed")
@@ -49,20 +49,20 @@ extension Deploy {
                 continue
             }
             var config: [String: Any] = [:]
-            if let retries = async.retries { config["MaximumRetryAttempts"] = retries }
-            if let age = async.maxEventAge { config["MaximumEventAgeInSeconds"] = age }
+            if let retries = settings.retries { config["MaximumRetryAttempts"] = retries }
+            if let age = settings.maxEventAge { config["MaximumEventAgeInSeconds"] = age }
             var destinations: [String: Any] = [:]
-            if let onSuccess = async.onSuccess {
+            if let onSuccess = settings.onSuccess {
                 destinations["OnSuccess"] = ["Destination": try Manifest.destinationArn(onSuccess, queues: queues, functions: functions)]
             }
-            if let onFailure = async.onFailure {
+            if let onFailure = settings.onFailure {
                 destinations["OnFailure"] = ["Destination": try Manifest.destinationArn(onFailure, queues: queues, functions: functions)]
             }
             if !destinations.isEmpty { config["DestinationConfig"] = destinations }
             // Put replaces the whole config: what the file omits goes back to Lambda's default.
             _ = try await client.putEventInvokeConfig(function.name, config)
             let parts = [
-                async.retries.map { "retries \($0)" }, async.maxEventAge.map { "max age \($0) s" },
+                settings.retries.map { "retries \($0)" }, settings.maxEventAge.map { "max age \($0) s" },
                 (destinations["OnSuccess"] as? [String: Any])?["Destination"].map { "on success → \($0)" },
                 (destinations["OnFailure"] as? [String: Any])?["Destination"].map { "on failure → \($0)" },
             ].compactMap { $0 }

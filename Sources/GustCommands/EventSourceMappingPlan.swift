@@ -78,7 +78,7 @@ struct EventSourceMappingPlan: Equatable {
             let parsed = try? FunctionName.parse(functionArn)
             self.init(
                 uuid: uuid, arn: wire["EventSourceMappingArn"] as? String ?? "",
-                function: parsed.map { name, qualifier in qualifier.map { "\(name):\($0)" } ?? name } ?? functionArn,
+                function: parsed.map { parsed in parsed.qualifier.map { "\(parsed.name):\($0)" } ?? parsed.name } ?? functionArn,
                 sourceArn: sourceArn, settings: Settings(wire: wire), owner: owner)
         }
 
