@@ -45,9 +45,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // S3: buckets, objects (files), the REST API, bucket notifications.
+        .target(
+            name: "GustObjectStore",
+            dependencies: ["GustAWSWire", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .target(
             name: "GustStoreSQLite",
-            dependencies: ["GustCore", "GustStore", "GustQueue", "GustEvents", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GustCore", "GustStore", "GustQueue", "GustEvents", "GustObjectStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "GustRuntime",

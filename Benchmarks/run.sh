@@ -4,6 +4,7 @@
 #   Benchmarks/run.sh          process runtimes (Python, provided)
 #   Benchmarks/run.sh wasm     the wasm runtime (needs the toolchain scripts/test.sh installs)
 #   Benchmarks/run.sh sandbox  the hardened sandbox against the pre-hardening profile and none
+#   Benchmarks/run.sh mapping  SQS event source mapping: send -> handler start, against Invoke
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export SWIFT_DETERMINISTIC_HASHING=1
@@ -24,6 +25,9 @@ swift build -c release --product gust
 swift build -c release --product gust-bench
 if [ "${1:-}" = sandbox ]; then
   exec "$VENV/bin/python" Benchmarks/bench_sandbox.py "$PWD/.build/release/gust"
+fi
+if [ "${1:-}" = mapping ]; then
+  exec "$VENV/bin/python" Benchmarks/bench_mapping.py "$PWD/.build/release/gust"
 fi
 if [ "${1:-}" = wasm ]; then
   swift build -c release --product hello-hummingbird

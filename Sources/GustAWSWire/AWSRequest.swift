@@ -9,6 +9,8 @@ public struct AWSRequest: Sendable {
     public var query: String?
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// For a service that streams request bodies, the body as it arrives; `body` is then empty.
+    public var bodyStream: AWSBodyStream?
     /// `host[:port]` as the client addressed the server, for URLs the service hands back.
     public var host: String
     /// Who signed the request; nil for an unsigned one (the service decides what it may do).
@@ -16,8 +18,9 @@ public struct AWSRequest: Sendable {
 
     public init(
         method: String, path: String, query: String? = nil, headers: [(name: String, value: String)],
-        body: [UInt8], host: String, caller: AWSCaller?
+        body: [UInt8], bodyStream: AWSBodyStream? = nil, host: String, caller: AWSCaller?
     ) {
+        self.bodyStream = bodyStream
         self.method = method
         self.path = path
         self.query = query

@@ -12,6 +12,13 @@ public protocol AWSService: Sendable {
     func handle(_ request: AWSRequest) async -> AWSResponse
     /// The answer for a request refused before the service saw it, in the service's shape.
     func refusal(_ refusal: AWSRefusal) -> AWSResponse
+    /// Whether the service reads request bodies as streams (`AWSRequest.bodyStream`) rather than
+    /// whole; `maxRequestBytes` then bounds the stream.
+    var streamsRequestBodies: Bool { get }
+}
+
+extension AWSService {
+    public var streamsRequestBodies: Bool { false }
 }
 
 /// Why the gateway refused a request for a service.

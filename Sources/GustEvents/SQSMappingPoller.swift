@@ -48,6 +48,7 @@ final class SQSMappingPoller: Sendable {
             do {
                 queue = try await queues.queue(named: queueName)
             } catch {
+                if Task.isCancelled { return }
                 logger.warning("event source queue is missing", metadata: ["queue": "\(queueName)"])
                 try? await Task.sleep(for: Self.retryDelay)
                 continue
@@ -56,6 +57,7 @@ final class SQSMappingPoller: Sendable {
             do {
                 batch = try await collect(queue)
             } catch {
+                if Task.isCancelled { return }  // stopping: the store call was cut short, not broken
                 logger.error("cannot receive from the event source", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: Self.retryDelay)
                 continue

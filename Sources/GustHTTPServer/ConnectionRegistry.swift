@@ -37,8 +37,13 @@ public final class ConnectionRegistry: Sendable {
             let excess = max(state.entries.count + 1 - settings.maxConnections, settings.fdReserve - free, 0)
             var victims: [any Channel] = []
             if excess > 0 {
-                let idle = state.entries.lazy.filter { $0.value.slot.isIdle }
-                    .sorted { $0.value.order < $1.value.order }.prefix(excess)
+                let candidates = state.entries.lazy.filter { $0.value.slot.isIdle }
+                // At the cap the usual deficit is one: a linear scan for the oldest, not a sort
+                // of up to ten thousand entries on every accept.
+                let idle =
+                    excess == 1
+                    ? Array(candidates.min { $0.value.order < $1.value.order }.map { [$0] } ?? [])
+                    : Array(candidates.sorted { $0.value.order < $1.value.order }.prefix(excess))
                 guard !idle.isEmpty else { return nil }
                 for (key, entry) in idle {
                     state.entries[key] = nil

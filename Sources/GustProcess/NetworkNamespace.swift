@@ -21,6 +21,18 @@ final class NetworkNamespace: Sendable {
     /// `close` may be reached twice (a failed launch, then the instance's stop): a descriptor
     /// closed twice could be someone else's by then.
     private let closed = Atomic<Bool>(false)
+    /// A spare shell already inside this namespace (and in fresh cgroups), when the pool made one.
+    private let shell = Mutex<SpareProcess?>(nil)
+
+    func park(_ spare: SpareProcess) { shell.withLock { $0 = spare } }
+
+    /// The shell parked inside, handed over once.
+    func takeShell() -> SpareProcess? {
+        shell.withLock { state in
+            defer { state = nil }
+            return state
+        }
+    }
 
     /// The namespace as a path a root shell can enter (`nsenter --net=…`) while Gust holds it open.
     var path: String { pinned.withLock { $0 } ?? "/proc/\(getpid())/fd/\(descriptor)" }
@@ -94,6 +106,10 @@ final class NetworkNamespace: Sendable {
     /// quits). The kernel frees the namespace once the instance is gone too.
     func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if let spare = takeShell() {
+            spare.kill()
+            Task { await spare.cgroup.remove() }
+        }
         if let socket = takeEndpointSocket() { Foundation.close(socket) }
         if let socket = takeRuntimeSocket() { Foundation.close(socket) }
         if let file = pinned.withLock({ state -> String? in

@@ -13,6 +13,9 @@ final class NetworkPool: Sendable {
     private let pinDirectory: String
     private let capacity: Int
     private let logger: Logger
+    /// Where a shell parked in each spare namespace is given its cgroups; nil without cgroups.
+    private let limiter: MemoryLimiter?
+    private let nsenter: String
     private let state = Mutex(State())
 
     private struct State {
@@ -21,7 +24,12 @@ final class NetworkPool: Sendable {
         var closed = false
     }
 
-    init(endpoint: EndpointPort, pasta: String?, pinDirectory: String, capacity: Int = 2, logger: Logger) {
+    init(
+        endpoint: EndpointPort, pasta: String?, nsenter: String, limiter: MemoryLimiter?, pinDirectory: String, capacity: Int = 2,
+        logger: Logger
+    ) {
+        self.limiter = limiter
+        self.nsenter = nsenter
         self.endpoint = endpoint
         self.pasta = pasta
         self.pinDirectory = pinDirectory
@@ -65,6 +73,7 @@ final class NetworkPool: Sendable {
         for egress in jobs {
             Task.detached { [self] in
                 let made = try? await make(egress: egress, endpointPort: port)
+                if let made { await parkShell(in: made, name: "netspare-\(UUID().uuidString.prefix(8).lowercased())") }
                 let keep = state.withLock { state -> Bool in
                     state.filling[egress, default: 1] -= 1
                     guard let made, !state.closed else { return false }
@@ -86,6 +95,20 @@ final class NetworkPool: Sendable {
         }
         if let failure { logger.warning("pasta did not start (\(failure)): an egress instance reaches Gust only") }
         return namespace
+    }
+
+    /// Starts a spare shell inside a spare namespace: a cold start that takes the namespace then
+    /// pays neither the namespace's entry nor the cgroup joins.
+    private func parkShell(in namespace: NetworkNamespace, name: String) async {
+        guard let limiter else { return }
+        let enter = [nsenter, "--net=\(namespace.path)"]
+        let spare = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let spare = SpareProcess.spawn(limiter: limiter, name: name, enter: enter)
+                continuation.resume(returning: spare?.waitUntilReady() == true ? spare : nil)
+            }
+        }
+        if let spare { namespace.park(spare) }
     }
 
     func close() {

@@ -77,8 +77,10 @@ final class ProcessInstance: FunctionInstance, Sendable {
             await network?.close()
             throw .internalError("cannot start the Runtime API listener: \(error)")
         }
-        let networkPath = network?.namespace.path
-        if let spare = configuration.spares?.take() {
+        // A shell parked inside the namespace is already there: no `nsenter` on this path.
+        let parked = network?.namespace.takeShell()
+        let networkPath = parked == nil ? network?.namespace.path : nil
+        if let spare = parked ?? configuration.spares?.take() {
             if spare.cgroup.setLimit(megabytes: function.memoryMB),
                 spare.assign(onExit: { [weak self] status, signaled in self?.processExited(status: status, signaled: signaled) })
             {
@@ -89,7 +91,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
                     await network?.close()
                     throw error
                 }
-                logger.debug("spawned", metadata: ["after_ms": "\(Self.milliseconds(since: launchStart))", "spare": "yes"])
+                logger.debug("spawned", metadata: ["after_ms": "\(Self.milliseconds(since: launchStart))", "spare": parked == nil ? "yes" : "in its namespace"])
                 return
             }
             spare.kill()
@@ -98,7 +100,7 @@ final class ProcessInstance: FunctionInstance, Sendable {
         let cgroup = configuration.memoryLimiter.makeCgroup(instanceID: id, limitMB: function.memoryMB)
         let sandboxed = configuration.sandbox.launch(
             command, codeDirectory: spec.codeDirectory, function: function,
-            pidsLimited: cgroup != nil && configuration.memoryLimiter.limitsPids, network: networkPath)
+            pidsLimited: cgroup != nil && configuration.memoryLimiter.limitsPids, network: network?.namespace.path)
         let argv = configuration.memoryLimiter.wrap(
             sandboxed, cgroup: cgroup, limitMB: function.memoryMB, rlimitAllowed: family != .node)
 

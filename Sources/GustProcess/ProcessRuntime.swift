@@ -35,10 +35,11 @@ public struct ProcessRuntime: FunctionRuntime {
             let ready = (try? fm.createDirectory(atPath: launchDirectory, withIntermediateDirectories: true)) != nil
             spares = memoryLimiter.usesCgroups && ready ? SparePool(limiter: memoryLimiter) : nil
             spares?.refill()
-            if case .bubblewrap = sandbox.mode, sandbox.profile.nsenter != nil {
+            if case .bubblewrap = sandbox.mode, let nsenter = sandbox.profile.nsenter {
                 networks = NetworkPool(
-                    endpoint: endpoint, pasta: sandbox.profile.pasta, pinDirectory: "\(sandbox.dataDirectory)/sandbox/netns",
-                    logger: Logger(label: "gust"))
+                    endpoint: endpoint, pasta: sandbox.profile.pasta, nsenter: nsenter,
+                    limiter: memoryLimiter.usesCgroups && ready ? memoryLimiter : nil,
+                    pinDirectory: "\(sandbox.dataDirectory)/sandbox/netns", logger: Logger(label: "gust"))
             } else {
                 networks = nil
             }

@@ -192,6 +192,27 @@ extension SQLiteStore {
                     ALTER TABLE async_events ADD COLUMN source TEXT NOT NULL DEFAULT 'async';
                     """)
         }
+        // Buckets and object metadata (the bytes are files, GustObjectStore's FileBackend).
+        migrator.registerMigration("v9-objects") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE buckets (
+                        name TEXT PRIMARY KEY,
+                        created_at REAL NOT NULL,
+                        region TEXT NOT NULL,
+                        notification TEXT
+                    );
+                    CREATE TABLE objects (
+                        bucket TEXT NOT NULL,
+                        key BLOB NOT NULL,
+                        blob_id TEXT NOT NULL,
+                        record TEXT NOT NULL,
+                        PRIMARY KEY (bucket, key)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE object_sequencer (value INTEGER NOT NULL);
+                    INSERT INTO object_sequencer (value) VALUES (0);
+                    """)
+        }
         return migrator
     }
 }

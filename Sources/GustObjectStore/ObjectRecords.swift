@@ -1,0 +1,73 @@
+import Foundation
+
+/// A bucket as stored.
+public struct BucketRecord: Sendable, Equatable {
+    public var name: String
+    public var createdAt: Date
+    public var region: String
+
+    public init(name: String, createdAt: Date = Date(), region: String = "us-east-1") {
+        self.name = name
+        self.createdAt = createdAt
+        self.region = region
+    }
+}
+
+/// One object's metadata; its bytes are a blob in the `ObjectBackend`, named by `blobID`.
+public struct ObjectRecord: Sendable, Equatable, Codable {
+    public var bucket: String
+    public var key: String
+    public var blobID: String
+    public var size: Int64
+    /// Without quotes: hex MD5, or `md5-of-md5s-N` for a multipart upload.
+    public var etag: String
+    public var lastModified: Date
+    /// Content-Type, Content-Encoding, Content-Disposition, Cache-Control, Content-Language, Expires.
+    public var contentHeaders: [String: String]
+    /// `x-amz-meta-*`, names lower-cased and without the prefix.
+    public var userMetadata: [String: String]
+    /// `x-amz-checksum-*` values by algorithm (`CRC32`, `CRC32C`, `SHA1`, `SHA256`), base64.
+    public var checksums: [String: String]
+    public var tags: [String: String]
+    /// Increases with every write of the key (a notification's `sequencer`).
+    public var sequencer: Int64
+
+    public init(
+        bucket: String, key: String, blobID: String, size: Int64, etag: String, lastModified: Date = Date(),
+        contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:], checksums: [String: String] = [:],
+        tags: [String: String] = [:], sequencer: Int64 = 0
+    ) {
+        self.bucket = bucket
+        self.key = key
+        self.blobID = blobID
+        self.size = size
+        self.etag = etag
+        self.lastModified = lastModified
+        self.contentHeaders = contentHeaders
+        self.userMetadata = userMetadata
+        self.checksums = checksums
+        self.tags = tags
+        self.sequencer = sequencer
+    }
+}
+
+/// Where buckets and object metadata live. Every method is one transaction.
+public protocol ObjectMetadataStore: Sendable {
+    /// False when the bucket exists already.
+    func createBucket(_ bucket: BucketRecord) async throws(S3Error) -> Bool
+    func bucket(named name: String) async throws(S3Error) -> BucketRecord?
+    func buckets() async throws(S3Error) -> [BucketRecord]
+    /// Fails with `BucketNotEmpty` while it holds objects.
+    func deleteBucket(named name: String) async throws(S3Error)
+
+    /// Stores the object, replacing the key's previous version; returns the record as stored (with
+    /// its sequencer) and the blob the previous version used, for the caller to delete.
+    func putObject(_ object: ObjectRecord) async throws(S3Error) -> (stored: ObjectRecord, replacedBlob: String?)
+    func object(bucket: String, key: String) async throws(S3Error) -> ObjectRecord?
+    /// Removes the key; returns its blob, nil when there was none.
+    func deleteObject(bucket: String, key: String) async throws(S3Error) -> String?
+    /// Keys of `bucket` starting with `prefix`, in UTF-8 byte order, strictly after `after`, at most `limit`.
+    func objects(bucket: String, prefix: String, after: String?, limit: Int) async throws(S3Error) -> [ObjectRecord]
+    /// Every blob some object names (for collecting orphans after a crash).
+    func referencedBlobs() async throws(S3Error) -> Set<String>
+}

@@ -1,0 +1,154 @@
+import Foundation
+import GustAWSWire
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// The S3 REST API on the shared endpoint (signing name `s3`): path-style and virtual-host
+/// requests routed by method, bucket, key and subresource to `ObjectService`. Bodies stream in
+/// (`AWSBodyStream`) and object reads stream out as files.
+public struct S3API: AWSService {
+    let objects: ObjectService
+    /// Host names under which `bucket.NAME` is virtual-host addressing.
+    let virtualHostSuffixes: [String]
+
+    public init(objects: ObjectService, virtualHostSuffixes: [String] = ["localhost", "s3.localhost"]) {
+        self.objects = objects
+        self.virtualHostSuffixes = virtualHostSuffixes
+    }
+
+    public var signingName: String { "s3" }
+    /// S3's single-PUT limit.
+    public var maxRequestBytes: Int { 5 * 1024 * 1024 * 1024 }
+    public var streamsRequestBodies: Bool { true }
+
+    /// Unsigned requests (anonymous reads of public buckets) are not served yet: nothing claims them.
+    public func matchesUnsigned(method: String, path: String, query: String?, header: (String) -> String?) -> Bool { false }
+
+    public func refusal(_ refusal: AWSRefusal) -> AWSResponse {
+        switch refusal {
+        case .unauthenticated(let code, let message):
+            let s3Code: S3Error.Code =
+                switch code {
+                case "UnrecognizedClientException", "InvalidClientTokenId": .invalidAccessKeyId
+                case "MissingAuthenticationTokenException", "IncompleteSignatureException": .accessDenied
+                default: .signatureDoesNotMatch
+                }
+            return S3Error(s3Code, message).response()
+        case .tooLarge(let limit):
+            return S3Error(.entityTooLarge, "Your proposed upload exceeds the maximum allowed size of \(limit) bytes.").response()
+        }
+    }
+
+    public func handle(_ raw: AWSRequest) async -> AWSResponse {
+        let request = S3Request(raw, virtualHostSuffixes: virtualHostSuffixes)
+        do {
+            return try await route(request)
+        } catch {
+            var error = error
+            if error.resource == nil, let bucket = request.bucket {
+                error.resource = "/\(bucket)" + (request.key.map { "/\($0)" } ?? "")
+            }
+            var response = error.response()
+            // A HEAD answer carries no body, only the status.
+            if request.method == "HEAD" { response.body = [] }
+            return response
+        }
+    }
+
+    private func route(_ request: S3Request) async throws(S3Error) -> AWSResponse {
+        guard let bucket = request.bucket else {
+            guard request.method == "GET" else { throw S3Error(.methodNotAllowed, "The specified method is not allowed against this resource.") }
+            return try await listBuckets()
+        }
+        guard let key = request.key else { return try await bucketRequest(request, bucket) }
+        switch request.method {
+        case "PUT":
+            if request.has("tagging") { return try await putTagging(request, bucket, key) }
+            if request.has("partNumber") || request.has("uploadId") {
+                throw S3Error(.notImplemented, "Multipart uploads are not implemented yet.")
+            }
+            if request.header("x-amz-copy-source") != nil { return try await copyObject(request, bucket, key) }
+            return try await putObject(request, bucket, key)
+        case "GET":
+            if request.has("tagging") { return try await getTagging(bucket, key) }
+            return try await getObject(request, bucket, key, head: false)
+        case "HEAD":
+            return try await getObject(request, bucket, key, head: true)
+        case "DELETE":
+            if request.has("tagging") {
+                try await objects.setTags(bucket: bucket, key: key, tags: [:])
+                return AWSResponse(status: 204, headers: [], body: [])
+            }
+            try ObjectService.validateKey(key)
+            try await objects.delete(bucket: bucket, key: key)
+            return AWSResponse(status: 204, headers: [], body: [])
+        case "POST":
+            throw S3Error(.notImplemented, "Multipart uploads are not implemented yet.")
+        default:
+            throw S3Error(.methodNotAllowed, "The specified method is not allowed against this resource.")
+        }
+    }
+
+    // MARK: Buckets
+
+    private func listBuckets() async throws(S3Error) -> AWSResponse {
+        let buckets = try await objects.store.buckets()
+        let list = S3XML.element(
+            "Buckets",
+            children: buckets.map {
+                S3XML.element("Bucket", children: [S3XML.element("Name", $0.name), S3XML.element("CreationDate", S3Date.iso($0.createdAt))])
+            })
+        let owner = S3XML.element("Owner", children: [S3XML.element("ID", Self.ownerID), S3XML.element("DisplayName", "gust")])
+        return Self.xml(S3XML.element("ListAllMyBucketsResult", children: [owner, list]))
+    }
+
+    private func bucketRequest(_ request: S3Request, _ bucket: String) async throws(S3Error) -> AWSResponse {
+        switch request.method {
+        case "PUT":
+            if !request.query.isEmpty { throw S3Error(.notImplemented, "This bucket subresource is not implemented.") }
+            _ = try await request.document()
+            try await objects.createBucket(bucket)
+            return AWSResponse(status: 200, headers: [("Location", "/\(bucket)")], body: [])
+        case "HEAD":
+            let record = try await objects.bucket(bucket)
+            return AWSResponse(status: 200, headers: [("x-amz-bucket-region", record.region)], body: [])
+        case "DELETE":
+            try await objects.deleteBucket(bucket)
+            return AWSResponse(status: 204, headers: [], body: [])
+        case "GET":
+            if request.has("location") {
+                let record = try await objects.bucket(bucket)
+                // us-east-1 is the empty constraint, as S3 answers it.
+                let constraint = S3XML.element("LocationConstraint", record.region == "us-east-1" ? "" : record.region)
+                return Self.xml(constraint)
+            }
+            if request.has("versioning") {
+                _ = try await objects.bucket(bucket)
+                return Self.xml(XMLElement(name: "VersioningConfiguration"))
+            }
+            if request.query.keys.contains(where: { !Self.listParameters.contains($0) }) {
+                throw S3Error(.notImplemented, "This bucket subresource is not implemented.")
+            }
+            return try await listObjects(request, bucket)
+        case "POST":
+            if request.has("delete") { return try await deleteObjects(request, bucket) }
+            throw S3Error(.notImplemented, "This bucket operation is not implemented.")
+        default:
+            throw S3Error(.methodNotAllowed, "The specified method is not allowed against this resource.")
+        }
+    }
+
+    static let listParameters: Set<String> = [
+        "list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "encoding-type", "marker",
+        "fetch-owner", "x-id",
+    ]
+
+    static let ownerID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+
+    static func xml(_ root: XMLElement, status: Int = 200) -> AWSResponse {
+        AWSResponse(
+            status: status, headers: [("Content-Type", "application/xml")], body: S3XML.document(root, namespaced: true))
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import GustAWSWire
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// An S3 error: its code, HTTP status and message, answered as S3's XML
+/// (`<Error><Code>…</Code><Message>…</Message><Resource>…</Resource><RequestId>…</RequestId></Error>`).
+public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, CaseIterable {
+        case accessDenied = "AccessDenied"
+        case badDigest = "BadDigest"
+        case bucketAlreadyOwnedByYou = "BucketAlreadyOwnedByYou"
+        case bucketNotEmpty = "BucketNotEmpty"
+        case entityTooLarge = "EntityTooLarge"
+        case entityTooSmall = "EntityTooSmall"
+        case internalError = "InternalError"
+        case invalidAccessKeyId = "InvalidAccessKeyId"
+        case invalidArgument = "InvalidArgument"
+        case invalidBucketName = "InvalidBucketName"
+        case invalidDigest = "InvalidDigest"
+        case invalidPart = "InvalidPart"
+        case invalidPartOrder = "InvalidPartOrder"
+        case invalidRange = "InvalidRange"
+        case invalidRequest = "InvalidRequest"
+        case keyTooLong = "KeyTooLongError"
+        case malformedXML = "MalformedXML"
+        case methodNotAllowed = "MethodNotAllowed"
+        case missingContentLength = "MissingContentLength"
+        case noSuchBucket = "NoSuchBucket"
+        case noSuchKey = "NoSuchKey"
+        case noSuchUpload = "NoSuchUpload"
+        case notImplemented = "NotImplemented"
+        case notModified = "NotModified"
+        case preconditionFailed = "PreconditionFailed"
+        case signatureDoesNotMatch = "SignatureDoesNotMatch"
+        case requestTimeTooSkewed = "RequestTimeTooSkewed"
+        case contentSHA256Mismatch = "XAmzContentSHA256Mismatch"
+        case missingSecurityHeader = "MissingSecurityHeader"
+        case noSuchTagSet = "NoSuchTagSet"
+        case invalidTag = "InvalidTag"
+        case incompleteBody = "IncompleteBody"
+    }
+
+    public let code: Code
+    public let message: String
+    /// What the error is about: `/bucket` or `/bucket/key`.
+    public var resource: String?
+
+    public init(_ code: Code, _ message: String, resource: String? = nil) {
+        self.code = code
+        self.message = message
+        self.resource = resource
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    public var status: Int {
+        switch code {
+        case .accessDenied, .invalidAccessKeyId, .signatureDoesNotMatch, .requestTimeTooSkewed: 403
+        case .noSuchBucket, .noSuchKey, .noSuchUpload, .noSuchTagSet: 404
+        case .methodNotAllowed: 405
+        case .bucketAlreadyOwnedByYou, .bucketNotEmpty: 409
+        case .missingContentLength: 411
+        case .preconditionFailed: 412
+        case .invalidRange: 416
+        case .internalError: 500
+        case .notImplemented: 501
+        case .notModified: 304
+        default: 400
+        }
+    }
+
+    public func response(requestID: String = AWSRequestID.make()) -> AWSResponse {
+        // A HEAD answer and a 304 have no body: the status says it all.
+        guard code != .notModified else { return AWSResponse(status: 304, headers: [("x-amz-request-id", requestID)], body: []) }
+        let root = XMLElement(name: "Error")
+        root.addChild(XMLElement(name: "Code", stringValue: code.rawValue))
+        root.addChild(XMLElement(name: "Message", stringValue: message))
+        if let resource { root.addChild(XMLElement(name: "Resource", stringValue: resource)) }
+        root.addChild(XMLElement(name: "RequestId", stringValue: requestID))
+        return AWSResponse(
+            status: status, headers: [("Content-Type", "application/xml"), ("x-amz-request-id", requestID)],
+            body: S3XML.document(root))
+    }
+
+    public static func noSuchBucket(_ bucket: String) -> S3Error {
+        S3Error(.noSuchBucket, "The specified bucket does not exist", resource: "/\(bucket)")
+    }
+
+    public static func noSuchKey(_ bucket: String, _ key: String) -> S3Error {
+        S3Error(.noSuchKey, "The specified key does not exist.", resource: "/\(bucket)/\(key)")
+    }
+
+    public static func internalError(_ detail: String) -> S3Error {
+        S3Error(.internalError, "We encountered an internal error. Please try again. (\(detail))")
+    }
+}
+
+/// XML documents as S3 writes them, through Foundation's XML support (libxml2) rather than by hand.
+enum S3XML {
+    static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+    static func document(_ root: XMLElement, namespaced: Bool = false) -> [UInt8] {
+        if namespaced, let attribute = XMLNode.attribute(withName: "xmlns", stringValue: namespace) as? XMLNode {
+            root.addAttribute(attribute)
+        }
+        let document = XMLDocument(rootElement: root)
+        document.version = "1.0"
+        document.characterEncoding = "UTF-8"
+        return Array(document.xmlString.utf8)
+    }
+
+    static func element(_ name: String, _ value: String) -> XMLElement { XMLElement(name: name, stringValue: value) }
+
+    static func element(_ name: String, children: [XMLElement]) -> XMLElement {
+        let element = XMLElement(name: name)
+        for child in children { element.addChild(child) }
+        return element
+    }
+
+    /// Parses a request body; nil when it is not well-formed XML.
+    static func parse(_ body: [UInt8]) -> XMLElement? {
+        guard !body.isEmpty, let document = try? XMLDocument(data: Data(body)) else { return nil }
+        return document.rootElement()
+    }
+}
+
+extension XMLElement {
+    /// Child elements named `name`, ignoring namespaces.
+    func children(named name: String) -> [XMLElement] {
+        (children ?? []).compactMap { $0 as? XMLElement }.filter { ($0.localName ?? $0.name) == name }
+    }
+
+    func child(_ name: String) -> XMLElement? { children(named: name).first }
+
+    func text(_ name: String) -> String? { child(name)?.stringValue }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import GustAWSWire
+
+/// An S3 request resolved: which bucket and key it addresses (path style `/bucket/key` or virtual
+/// host `bucket.HOST`), its decoded query, its body.
+struct S3Request {
+    let raw: AWSRequest
+    let bucket: String?
+    let key: String?
+    let query: [String: String]
+
+    /// `virtualHostSuffixes`: the host names under which `bucket.NAME` addresses a bucket.
+    init(_ raw: AWSRequest, virtualHostSuffixes: [String]) {
+        self.raw = raw
+        query = Self.parseQuery(raw.query)
+        let path = raw.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? raw.path
+        var hostBucket: String?
+        let host = raw.host.split(separator: ":").first.map { $0.lowercased() } ?? ""
+        for suffix in virtualHostSuffixes where host.hasSuffix("." + suffix) {
+            hostBucket = String(host.dropLast(suffix.count + 1))
+            break
+        }
+        let trimmed = path.hasPrefix("/") ? String(path.dropFirst()) : path
+        if let hostBucket {
+            bucket = hostBucket
+            key = trimmed.isEmpty ? nil : Self.percentDecoded(trimmed)
+        } else if trimmed.isEmpty {
+            bucket = nil
+            key = nil
+        } else if let slash = trimmed.firstIndex(of: "/") {
+            bucket = Self.percentDecoded(String(trimmed[..<slash]))
+            let rest = String(trimmed[trimmed.index(after: slash)...])
+            key = rest.isEmpty ? nil : Self.percentDecoded(rest)
+        } else {
+            bucket = Self.percentDecoded(trimmed)
+            key = nil
+        }
+    }
+
+    var method: String { raw.method }
+    func header(_ name: String) -> String? { raw.header(name) }
+    func has(_ parameter: String) -> Bool { query[parameter] != nil }
+
+    /// The body, whole (for the XML documents some requests carry).
+    func document(limit: Int = 1024 * 1024) async throws(S3Error) -> [UInt8] {
+        guard let stream = raw.bodyStream else { return raw.body }
+        do {
+            guard let bytes = try await stream.collect(limit: limit) else {
+                throw S3Error(.malformedXML, "The XML you provided was too large.")
+            }
+            return bytes
+        } catch let error as S3Error {
+            throw error
+        } catch {
+            throw S3Error(.incompleteBody, "\(error)")
+        }
+    }
+
+    var bodyStream: AWSBodyStream { raw.bodyStream ?? AWSBodyStream(bytes: raw.body) }
+
+    static func parseQuery(_ query: String?) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = percentDecoded(String(parts[0]), plusIsSpace: true)
+            if result[name] == nil { result[name] = parts.count > 1 ? percentDecoded(String(parts[1]), plusIsSpace: true) : "" }
+        }
+        return result
+    }
+
+    static func percentDecoded(_ text: String, plusIsSpace: Bool = false) -> String {
+        let source = plusIsSpace ? text.replacingOccurrences(of: "+", with: " ") : text
+        return source.removingPercentEncoding ?? source
+    }
+
+    /// S3's URL encoding for `encoding-type=url` listings: everything but unreserved characters
+    /// and `/`.
+    static func urlEncoded(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-_.~/")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+/// Dates as S3 writes them.
+enum S3Date {
+    /// `2009-10-12T17:50:30.000Z` in XML.
+    static func iso(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)))
+    }
+
+    /// `Wed, 12 Oct 2009 17:50:30 GMT` in headers.
+    static func http(_ date: Date) -> String {
+        var time = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+
+    /// An HTTP date header (IMF-fixdate, or the obsolete forms clients still send).
+    static func parseHTTP(_ text: String?) -> Date? {
+        guard let text else { return nil }
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+}
