@@ -186,7 +186,7 @@ struct CodePackage {
         environment["PIP_ROOT_USER_ACTION"] = "ignore"
         process.environment = environment
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("gust-install-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
         let log = try FileHandle(forWritingTo: output)
         process.standardOutput = log
