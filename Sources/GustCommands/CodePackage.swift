@@ -77,12 +77,13 @@ struct CodePackage {
         if let lock = FileManager.default.contents(atPath: "\(codePath)/package-lock.json") { key.append(lock) }
         return try cached(kind: "node", key: key, what: "dependencies") { target in
             // npm installs beside package.json; a copy keeps the app's own node_modules (with its
-            // dev dependencies) out of it. `file:` dependencies resolve as they would in place.
+            // dev dependencies) out of it. `file:` dependencies resolve as they would in place, and
+            // `--install-links` copies them in: a link would point out of the package.
             let copy = target + ".src"
             defer { try? FileManager.default.removeItem(atPath: copy) }
             try Self.copy(codePath, to: copy, excluding: Self.excluded.union(["node_modules"]))
             try Self.run(
-                npm, ["install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"], in: copy,
+                npm, ["install", "--omit=dev", "--install-links", "--no-audit", "--no-fund", "--loglevel=error"], in: copy,
                 failure: "npm install --omit=dev failed")
             let modules = "\(copy)/node_modules"
             if FileManager.default.fileExists(atPath: modules) {
@@ -202,7 +203,8 @@ struct CodePackage {
         guard process.terminationStatus == 0 else {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             let tail = text.split(separator: "\n").suffix(20).joined(separator: "\n")
-            throw CLIError("\(failure) (exit \(process.terminationStatus)):\n\(tail)")
+            let hint = text.contains("No module named pip") ? "\n(install pip for it: apt-get install python3-pip, or python3 -m ensurepip)" : ""
+            throw CLIError("\(failure) (exit \(process.terminationStatus)):\n\(tail)\(hint)")
         }
     }
 }
