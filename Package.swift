@@ -201,7 +201,7 @@ let package = Package(
         .testTarget(name: "GustQueueTests", dependencies: ["GustQueue", "GustAWSWire", "GustStoreSQLite"]),
         .testTarget(
             name: "GustStoreSQLiteTests",
-            dependencies: ["GustStoreSQLite", "GustStore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["GustStoreSQLite", "GustStore", "GustControl", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "GustRuntimeTests",
             dependencies: ["GustRuntime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),

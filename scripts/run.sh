@@ -12,9 +12,10 @@ dpkg -s libseccomp-dev >/dev/null 2>&1 || missing+=(libseccomp-dev)  # its sysca
 command -v pasta >/dev/null 2>&1 || missing+=(passt)        # its outbound network (egress)
 command -v curl >/dev/null 2>&1 || missing+=(curl)          # the shell example
 command -v make >/dev/null 2>&1 || missing+=(make)
-# pip for the interpreter functions run on: `gust deploy` installs examples' requirements.txt with it.
-"$(python3 -c 'import sys; print(getattr(sys, "_base_executable", "") or sys.executable)')" -m pip --version >/dev/null 2>&1 \
-  || missing+=(python3-pip)
+# pip, for python3 (boto3 for python functions) and for the interpreter functions run on (`gust
+# deploy` installs examples' requirements.txt with it).
+{ python3 -m pip --version && "$(python3 -c 'import sys; print(getattr(sys, "_base_executable", "") or sys.executable)')" -m pip --version; } \
+  >/dev/null 2>&1 || missing+=(python3-pip)
 # The wasm examples: wasi-libc (sysroot) and the wasm32 compiler builtins; clang and wasm-ld
 # come with Swift's toolchain, else from Debian's clang and lld.
 dpkg -s wasi-libc >/dev/null 2>&1 || missing+=(wasi-libc)
@@ -32,6 +33,14 @@ GUST="$PWD/.build/debug/gust"
 PORT="${GUST_PORT:-9000}"
 export GUST_DATA_DIR="${GUST_DATA_DIR:-$PWD/.gust}"
 export GUST_ENDPOINT="http://127.0.0.1:$PORT"
+
+# boto3 for python3.x functions, as Lambda's runtime provides it (docs/runtimes.md); `gust serve`
+# finds it in the data directory.
+PACKAGES="$GUST_DATA_DIR/runtime/python"
+if [ ! -f "$PACKAGES/boto3/__init__.py" ]; then
+  echo "==> pip install --target $PACKAGES boto3"
+  python3 -m pip install -q --disable-pip-version-check --target "$PACKAGES" boto3
+fi
 
 "$GUST" serve --port "$PORT" --http-port "${GUST_HTTP_PORT:-8080}" &
 SERVER=$!

@@ -48,6 +48,14 @@ if ! "$VENV/bin/python" -c 'import boto3, awscli, pytest, requests' >/dev/null 2
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check boto3 awscli pytest requests
 fi
 
+# The runtime's boto3 for python3.x functions (docs/runtimes.md), installed as the run script
+# does; the e2e tests' servers find it through GUST_PYTHON_PACKAGES.
+export GUST_PYTHON_PACKAGES="$PWD/.build/python-packages"
+if [ ! -f "$GUST_PYTHON_PACKAGES/boto3/__init__.py" ]; then
+  echo "==> pip install --target $GUST_PYTHON_PACKAGES boto3"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --target "$GUST_PYTHON_PACKAGES" boto3
+fi
+
 # (c) Swift build, unit and integration tests.
 export SWIFT_DETERMINISTIC_HASHING=1
 echo "==> swift build"

@@ -36,14 +36,17 @@ public struct AWSRequest: Sendable {
     }
 }
 
-/// The verified signer of a request: its access key and the region of its credential scope.
+/// The verified signer of a request: its access key, the region of its credential scope, and
+/// whom the key belongs to (`root`, `function:NAME`).
 public struct AWSCaller: Sendable, Equatable {
     public var accessKey: String
     public var region: String
+    public var principal: String
 
-    public init(accessKey: String, region: String) {
+    public init(accessKey: String, region: String, principal: String = "") {
         self.accessKey = accessKey
         self.region = region
+        self.principal = principal
     }
 }
 

@@ -26,6 +26,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("cpu-floor"), help: "Least CPU (cores) an instance is held to; above it CPU follows memory (1769 MB = 1 core). 0 = Lambda's exact proportion.")
     var cpuFloor: Double = 1
 
+    @Option(
+        name: .customLong("python-packages"),
+        help: "Packages for python3.x functions, e.g. boto3 (pip install --target DIR boto3); default DATA_DIR/runtime/python (env GUST_PYTHON_PACKAGES).")
+    var pythonPackages: String? = ProcessInfo.processInfo.environment["GUST_PYTHON_PACKAGES"]
+
     @Flag(name: .customLong("allow-unsandboxed-root"), help: "Allow --sandbox none as root on a non-loopback address.")
     var allowUnsandboxedRoot = false
 
@@ -83,6 +88,7 @@ struct Serve: AsyncParsableCommand {
             accessKey: env["GUST_ACCESS_KEY"], secretKey: env["GUST_SECRET_KEY"])
         configuration.cpuFloorCores = cpuFloor
         configuration.allowUnsandboxedRoot = allowUnsandboxedRoot
+        configuration.pythonPackages = pythonPackages
         configuration.connections.idleTimeout = idleTimeout
         configuration.connections.headerTimeout = headerTimeout
         configuration.connections.minBodyRate = minBodyRate

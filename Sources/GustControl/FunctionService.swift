@@ -9,11 +9,14 @@ public struct FunctionService: Sendable {
     public let store: any FunctionStore
     public let code: CodeStore
     public let scheduler: Scheduler
+    /// The functions' own keys; nil where functions get none (tests of other parts).
+    public let keys: FunctionKeys?
 
-    public init(store: any FunctionStore, code: CodeStore, scheduler: Scheduler) {
+    public init(store: any FunctionStore, code: CodeStore, scheduler: Scheduler, keys: FunctionKeys? = nil) {
         self.store = store
         self.code = code
         self.scheduler = scheduler
+        self.keys = keys
     }
 
     public func create(_ input: CreateFunctionInput) async throws(GustError) -> FunctionConfiguration {
@@ -33,6 +36,8 @@ public struct FunctionService: Sendable {
         config.codeID = stored.codeID
         config.codeSize = stored.size
         try await store.createFunction(config)
+        // Before `prepare`: a wasm spare made there already holds the key in its environment.
+        try await keys?.issue(for: config.name)
         await scheduler.prepare(config)
         if input.publish { return try await store.publishVersion(input.name, description: nil) }
         return config
@@ -85,6 +90,7 @@ public struct FunctionService: Sendable {
 
     public func delete(_ name: String) async throws(GustError) {
         try await store.deleteFunction(name)
+        keys?.revoke(name)
         await scheduler.functionChanged(name, .deleted)
     }
 

@@ -2,6 +2,7 @@ import GustAWSWire
 import GustSigV4
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// Hands requests for the services in `routes` to them, ahead of the Lambda router's own
@@ -26,10 +27,12 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
                 unsignedMethod: request.method.rawValue, path: request.uri.path, query: request.uri.query, header: header)
         }
         guard let service else { return try await next(request, context) }
-        return Self.response(try await answer(request, service: service, signingName: signingName))
+        return Self.response(try await answer(request, service: service, signingName: signingName, logger: context.logger))
     }
 
-    private func answer(_ request: Request, service: any AWSService, signingName: String?) async throws -> AWSResponse {
+    private func answer(
+        _ request: Request, service: any AWSService, signingName: String?, logger: Logger
+    ) async throws -> AWSResponse {
         guard let signingName else {
             let error = SigV4Error(.missingAuthentication)
             return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
@@ -61,8 +64,14 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
                 method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
                 headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: body,
                 host: request.head.authority ?? "localhost",
-                caller: AWSCaller(accessKey: identity.accessKey, region: identity.region))
-            return await service.handle(awsRequest)
+                caller: AWSCaller(accessKey: identity.accessKey, region: identity.region, principal: identity.principal))
+            let answer = await service.handle(awsRequest)
+            if let action = AuditTrail.action(target: awsRequest.header("X-Amz-Target"), query: awsRequest.query, body: body),
+                AuditTrail.isMutating(action)
+            {
+                AuditTrail.record(logger, principal: identity.principal, service: signingName, action: action, status: answer.status)
+            }
+            return answer
         }
     }
 

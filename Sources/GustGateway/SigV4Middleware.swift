@@ -29,11 +29,29 @@ struct SigV4Middleware<Context: RequestContext>: RouterMiddleware {
             throw GustError(.requestTooLarge, "Request must be smaller than \(maxBodyBytes) bytes for the operation")
         }
         switch verifier.verify(SigV4Request(request.head, uri: request.uri, body: Array(buffer: body))) {
-        case .success:
-            return try await next(request, context)
+        case .success(let identity):
+            guard Self.isAudited(request) else { return try await next(request, context) }
+            let action = "\(request.method.rawValue) \(request.uri.path)"
+            do {
+                let response = try await next(request, context)
+                AuditTrail.record(
+                    context.logger, principal: identity.principal, service: identity.service, action: action,
+                    status: response.status.code)
+                return response
+            } catch {
+                let status = (error as? any HTTPResponseError)?.status.code ?? 500
+                AuditTrail.record(context.logger, principal: identity.principal, service: identity.service, action: action, status: status)
+                throw error
+            }
         case .failure(let error):
             throw error
         }
+    }
+
+    /// The Lambda and Gust APIs change things with every method but GET and HEAD; invocations
+    /// are recorded on their own.
+    private static func isAudited(_ request: Request) -> Bool {
+        request.method != .get && request.method != .head && !request.uri.path.hasSuffix("/invocations")
     }
 }
 

@@ -22,11 +22,18 @@ public enum Bootstraps {
     }
 
     /// The Python command line for an instance: import the compiled bootstrap and run it.
-    static func pythonCommand(python: String, directory: String) -> [String] {
-        let escaped = directory.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+    /// `packages`: the runtime's package directory (boto3), which the bootstrap puts on
+    /// `sys.path` after the task root.
+    static func pythonCommand(python: String, directory: String, packages: String? = nil) -> [String] {
+        let packagesArgument = packages.map { "'\(literal($0))'" } ?? ""
         return [
             python, "-u", "-S", "-c",
-            "import sys; sys.path.insert(0, '\(escaped)'); import \(PythonBootstrap.moduleName) as b; b.main()",
+            "import sys; sys.path.insert(0, '\(literal(directory))'); import \(PythonBootstrap.moduleName) as b; b.main(\(packagesArgument))",
         ]
+    }
+
+    /// `text` as the inside of a single-quoted Python string.
+    private static func literal(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
     }
 }

@@ -189,7 +189,14 @@ final class ProcessInstance: FunctionInstance, Sendable {
 
     private func environment(runtimeAPI: String, taskRoot: String) -> [String: String] {
         let function = spec.function
-        var env = function.environment
+        // In a network of its own the instance finds Gust's endpoint on its loopback, at the API
+        // port's number (`NetworkNamespace`). With policy `none` nothing listens there: the SDK's
+        // calls are refused at once rather than sent to AWS with the function's key.
+        var ownNetwork: String?
+        if configuration.networks != nil, configuration.sandbox.isolatesNetwork(function), let port = configuration.endpoint.port {
+            ownNetwork = ServiceEnvironment.endpointURL(host: "127.0.0.1", port: port)
+        }
+        var env = spec.services.applied(to: function.environment, endpoint: ownNetwork)
         let pythonDir = configuration.interpreters.python.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
         let path = ([pythonDir].compactMap { $0 } + ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"])
             .joined(separator: ":")

@@ -13,6 +13,9 @@ public struct ProcessRuntime: FunctionRuntime {
         public var memoryLimiter: MemoryLimiter
         /// Time a runtime may take to initialise, beside the function's own timeout (Lambda: 10 s).
         public var initTimeoutSeconds: Int
+        /// Packages Gust provides to `python3.x` functions (boto3, as Lambda's runtime does), on
+        /// `sys.path` after the function's own code; nil when there are none.
+        public var pythonPackages: String?
         /// Where Gust's API listens, for instances with a network of their own.
         let endpoint = EndpointPort()
         /// Ready network namespaces, when instances get their own (`Sandbox.isolatesNetwork`).
@@ -23,7 +26,11 @@ public struct ProcessRuntime: FunctionRuntime {
         /// from every sandbox).
         let launchDirectory: String
 
-        public init(interpreters: Interpreters, sandbox: Sandbox, memoryLimiter: MemoryLimiter, initTimeoutSeconds: Int = 10) {
+        public init(
+            interpreters: Interpreters, sandbox: Sandbox, memoryLimiter: MemoryLimiter, initTimeoutSeconds: Int = 10,
+            pythonPackages: String? = nil
+        ) {
+            self.pythonPackages = pythonPackages
             self.interpreters = interpreters
             self.sandbox = sandbox
             self.memoryLimiter = memoryLimiter
@@ -74,7 +81,8 @@ public struct ProcessRuntime: FunctionRuntime {
             }
             // -S: the bootstrap sets up site-packages itself, without `site`'s .pth processing
             // (which can cost more than the rest of interpreter start together).
-            command = Bootstraps.pythonCommand(python: python, directory: configuration.sandbox.bootstrapDirectory)
+            command = Bootstraps.pythonCommand(
+                python: python, directory: configuration.sandbox.bootstrapDirectory, packages: configuration.pythonPackages)
         case .node:
             guard let node = configuration.interpreters.node else {
                 throw .internalError("node is not installed on this Gust node")

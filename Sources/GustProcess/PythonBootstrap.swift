@@ -283,20 +283,22 @@ def install_log_handler():
 CURRENT_REQUEST_ID = None
 
 
-def main():
+def main(packages=None):
     try:
-        run()
+        run(packages)
     except (OSError, ValueError) as e:
         # The Runtime API went away: Gust is stopping this instance.
         sys.stderr.write("gust bootstrap: lost the Runtime API: %s\n" % e)
         sys.exit(1)
 
 
-def run():
+def run(packages=None):
     global CURRENT_REQUEST_ID
     api = RuntimeAPI(os.environ["AWS_LAMBDA_RUNTIME_API"])
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
-    sys.path[0:1] = [task_root]
+    # The runtime's packages (boto3) right after the function's code, as Lambda's /var/runtime:
+    # a function that bundles its own boto3 gets its own.
+    sys.path[0:1] = [task_root] + ([packages] if packages else [])
 
     handler, init_error = load_handler(os.environ.get("_HANDLER", ""))
     if init_error:

@@ -13,14 +13,19 @@ public protocol FunctionRuntime: Sendable {
     /// Work every instance of this code needs that can be done once, when the code is deployed
     /// (the wasm runtime parses the module), so that the first invocation does not pay for it.
     /// Best effort: whatever fails here fails again, and is reported, at the first invocation.
-    func prepare(_ function: FunctionConfiguration, codeDirectory: String) async
+    /// `services` is what its instances will get (`InstanceSpec.services`).
+    func prepare(_ function: FunctionConfiguration, codeDirectory: String, services: ServiceEnvironment) async
     /// Forgets what the runtime keeps for a deleted function.
     func functionDeleted(_ name: String) async
 }
 
 extension FunctionRuntime {
     public func shutdown() async {}
-    public func prepare(_ function: FunctionConfiguration, codeDirectory: String) async {}
+    public func prepare(_ function: FunctionConfiguration, codeDirectory: String, services: ServiceEnvironment) async {}
+
+    public func prepare(_ function: FunctionConfiguration, codeDirectory: String) async {
+        await prepare(function, codeDirectory: codeDirectory, services: .none)
+    }
     public func functionDeleted(_ name: String) async {}
 }
 
@@ -58,12 +63,19 @@ public struct InstanceSpec: Sendable {
     /// The thread of the request that starts the instance: a runtime that talks to its function
     /// on an event loop uses this thread's loop when it has one (`ThreadAffinity`).
     public var thread: UInt?
+    /// How the instance calls Gust's AWS services as its function: endpoint and key, which the
+    /// runtime adds to the function's environment.
+    public var services: ServiceEnvironment
 
-    public init(instanceID: String, function: FunctionConfiguration, codeDirectory: String, thread: UInt? = nil) {
+    public init(
+        instanceID: String, function: FunctionConfiguration, codeDirectory: String, thread: UInt? = nil,
+        services: ServiceEnvironment = .none
+    ) {
         self.instanceID = instanceID
         self.function = function
         self.codeDirectory = codeDirectory
         self.thread = thread
+        self.services = services
     }
 }
 

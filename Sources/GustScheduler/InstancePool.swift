@@ -12,6 +12,7 @@ final class InstancePool: Sendable {
     let function: FunctionConfiguration
     let runtime: any FunctionRuntime
     let codeDirectory: String
+    let services: @Sendable (FunctionConfiguration) -> ServiceEnvironment
     let logger: Logger
     private let state: Mutex<State>
 
@@ -39,10 +40,15 @@ final class InstancePool: Sendable {
     /// The pool stopped serving (its version changed); the caller should resolve again.
     struct Retired: Error {}
 
-    init(function: FunctionConfiguration, runtime: any FunctionRuntime, codeDirectory: String, maxInstances: Int, maxWaiters: Int, logger: Logger) {
+    init(
+        function: FunctionConfiguration, runtime: any FunctionRuntime, codeDirectory: String,
+        services: @escaping @Sendable (FunctionConfiguration) -> ServiceEnvironment = { _ in .none }, maxInstances: Int,
+        maxWaiters: Int, logger: Logger
+    ) {
         self.function = function
         self.runtime = runtime
         self.codeDirectory = codeDirectory
+        self.services = services
         self.logger = logger
         let prefix = "\(function.name)-\(function.version == FunctionConfiguration.latest ? "latest" : function.version)-\(function.revisionID.prefix(8))"
         state = Mutex(State(machine: PoolStateMachine(maxInstances: maxInstances, maxWaiters: maxWaiters, idPrefix: prefix)))
@@ -167,7 +173,8 @@ final class InstancePool: Sendable {
         let instance: any FunctionInstance
         do {
             instance = try await runtime.start(
-                InstanceSpec(instanceID: id, function: function, codeDirectory: codeDirectory, thread: thread))
+                InstanceSpec(
+                    instanceID: id, function: function, codeDirectory: codeDirectory, thread: thread, services: services(function)))
         } catch {
             release(id, survives: false)
             throw error

@@ -11,6 +11,9 @@ public actor Scheduler: Invoker {
     let recorder: InvocationRecorder
     let runtimes: [RuntimeFamily: any FunctionRuntime]
     let codeDirectory: @Sendable (FunctionConfiguration) -> String
+    /// What a function's instances get to call Gust's services (`ServiceEnvironment`); asked
+    /// when an instance starts, never on a warm invocation.
+    let services: @Sendable (FunctionConfiguration) -> ServiceEnvironment
     let settings: SchedulerSettings
     let logger: Logger
     private var pools: [String: InstancePool] = [:]
@@ -22,12 +25,15 @@ public actor Scheduler: Invoker {
 
     public init(
         functions: any FunctionStore, recorder: InvocationRecorder, runtimes: [RuntimeFamily: any FunctionRuntime],
-        codeDirectory: @escaping @Sendable (FunctionConfiguration) -> String, settings: SchedulerSettings, logger: Logger
+        codeDirectory: @escaping @Sendable (FunctionConfiguration) -> String,
+        services: @escaping @Sendable (FunctionConfiguration) -> ServiceEnvironment = { _ in .none },
+        settings: SchedulerSettings, logger: Logger
     ) {
         self.functions = functions
         self.recorder = recorder
         self.runtimes = runtimes
         self.codeDirectory = codeDirectory
+        self.services = services
         self.settings = settings
         self.logger = logger
     }
@@ -239,7 +245,8 @@ public actor Scheduler: Invoker {
             throw .invalid("Runtime \(function.runtime) is not available on this node")
         }
         let pool = InstancePool(
-            function: function, runtime: runtime, codeDirectory: codeDirectory(function), maxInstances: maxInstances,
+            function: function, runtime: runtime, codeDirectory: codeDirectory(function), services: services,
+            maxInstances: maxInstances,
             maxWaiters: settings.maxWaitersPerPool, logger: logger)
         pools[key] = pool
         return pool
@@ -260,7 +267,7 @@ public actor Scheduler: Invoker {
     /// reactor gets a spare, instantiated but not initialized (GustWasm's `SpareGuests`).
     public nonisolated func prepare(_ function: FunctionConfiguration) async {
         guard let family = function.family, let runtime = runtimes[family] else { return }
-        await runtime.prepare(function, codeDirectory: codeDirectory(function))
+        await runtime.prepare(function, codeDirectory: codeDirectory(function), services: services(function))
         _ = try? await poolFor(function.name, qualifier: nil)
     }
 

@@ -59,20 +59,34 @@ public struct GustServer: Sendable {
             throw GustError.internalError("cannot prepare data directory \(dataDirectory): \(error)")
         }
         logger.info("interpreters", metadata: ["python": "\(interpreters.python ?? "missing")", "node": "\(interpreters.node ?? "missing")"])
+        let pythonPackages = PythonPackages.find(configured: config.pythonPackages, dataDirectory: dataDirectory, logger: logger)
         let sandbox = try SandboxSetup(configuration: config, logger: logger).sandbox(
-            dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory, interpreters: interpreters)
+            dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory, interpreters: interpreters,
+            shown: [pythonPackages].compactMap { $0 })
         let limiter = MemoryLimiter.detect(logger: logger, cpu: CPUShare(floorCores: config.cpuFloorCores))
-        let processConfiguration = ProcessRuntime.Configuration(interpreters: interpreters, sandbox: sandbox, memoryLimiter: limiter)
+        let processConfiguration = ProcessRuntime.Configuration(
+            interpreters: interpreters, sandbox: sandbox, memoryLimiter: limiter, pythonPackages: pythonPackages)
         let processRuntime = ProcessRuntime(configuration: processConfiguration, logger: logger)
 
         let wasmRuntime = WasmRuntime(scratchRoot: "\(dataDirectory)/scratch", logger: logger)
+
+        // Each function's own key, and where its instances find Gust's endpoint (known once the
+        // API port listens; instances only start after that).
+        let functionKeys = FunctionKeys(store: store)
+        try await functionKeys.load()
+        let apiPort = EndpointPort()
+        let services: @Sendable (FunctionConfiguration) -> ServiceEnvironment = { function in
+            ServiceEnvironment(
+                endpoint: apiPort.port.map { ServiceEnvironment.endpointURL(host: config.host, port: $0) },
+                credentials: functionKeys.credentials(function: function.name))
+        }
 
         let recorder = InvocationRecorder(log: store, logger: logger)
         let retry = RetryPolicy(maxAttempts: 3, baseDelay: config.asyncRetryBaseSeconds)
         let scheduler = Scheduler(
             functions: store, recorder: recorder,
             runtimes: [.python: processRuntime, .node: processRuntime, .provided: processRuntime, .wasm: wasmRuntime],
-            codeDirectory: { code.directory(for: $0.codeID) },
+            codeDirectory: { code.directory(for: $0.codeID) }, services: services,
             settings: SchedulerSettings(
                 defaultKeepAlive: config.keepAliveSeconds, defaultMaxInstances: config.maxInstancesPerFunction),
             logger: logger)
@@ -85,9 +99,16 @@ public struct GustServer: Sendable {
         notifyWorker.withLock { $0 = { worker.notify() } }
         let pollers = EventSourcePollers(
             store: store, queues: queues, invoker: scheduler, defaultConcurrency: config.maxInstancesPerFunction, logger: logger)
-        let functions = FunctionService(store: store, code: code, scheduler: scheduler)
-        let keys = [credentials.accessKeyId: credentials.secretAccessKey]
-        let verifier = SigV4Verifier(credentials: { keys[$0] })
+        let functions = FunctionService(store: store, code: code, scheduler: scheduler, keys: functionKeys)
+        // The root key first, without a lock: it signs the warm invocations of the CLI and SDKs.
+        let root = SigV4Key(secret: credentials.secretAccessKey, principal: "root")
+        let rootAccessKey = credentials.accessKeyId
+        let verifier = SigV4Verifier(keys: { accessKey in
+            if accessKey == rootAccessKey { return root }
+            return functionKeys.credentials(accessKey: accessKey).map {
+                SigV4Key(secret: $0.secretAccessKey, sessionToken: $0.sessionToken, principal: $0.principal)
+            }
+        })
         let triggers = HTTPTriggers(store: store, keys: store, urls: store, invoker: scheduler, verifier: verifier)
         try await triggers.reload()
         let gatewayDependencies = Gateway.Dependencies(
@@ -110,6 +131,7 @@ public struct GustServer: Sendable {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: serverName),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? config.port
+                apiPort.set(port)
                 processConfiguration.listening(onPort: port)
                 logger.info("Gust listening on http://\(host):\(port)")
                 await onListening(port)

@@ -9,9 +9,13 @@ struct SandboxSetup {
     let configuration: ServerConfiguration
     let logger: Logger
 
-    func sandbox(dataDirectory: String, bootstrapDirectory: String, interpreters: Interpreters) throws(GustError) -> Sandbox {
+    /// `shown`: more host directories instances see read-only at their own paths (the Python
+    /// runtime's packages).
+    func sandbox(
+        dataDirectory: String, bootstrapDirectory: String, interpreters: Interpreters, shown: [String] = []
+    ) throws(GustError) -> Sandbox {
         let mode = try mode()
-        let prefixes = Sandbox.interpreterPrefixes([interpreters.python, interpreters.node].compactMap { $0 })
+        let prefixes = Sandbox.interpreterPrefixes([interpreters.python, interpreters.node].compactMap { $0 }) + shown
         guard case .bubblewrap = mode else {
             let profile = Sandbox.Profile(setpriv: nil, users: nil, seccompFilter: nil, readOnly: prefixes)
             return Sandbox(mode: mode, dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory, profile: profile)

@@ -27,6 +27,9 @@ public struct ServerConfiguration: Sendable {
     public var secretKey: String?
     /// The least CPU an instance is held to, in cores, whatever its memory (`CPUShare`).
     public var cpuFloorCores: Double = 1
+    /// Packages `python3.x` functions can import without bundling them (boto3, as on Lambda);
+    /// nil means `runtime/python` in the data directory.
+    public var pythonPackages: String?
     /// Lets root run functions unsandboxed on a non-loopback address (refused otherwise).
     public var allowUnsandboxedRoot = false
     /// Listener limits shared by the API and HTTP ports (docs/api.md, "Connections").

@@ -20,11 +20,14 @@ public struct SigV4Identity: Sendable, Equatable {
     public var payloadHash: String
     /// The request's signature: the seed that S3 chunk signatures chain from.
     public var signature: String
+    /// Who the key belongs to (`SigV4Key.principal`), for the audit trail.
+    public var principal: String
 
     public init(
         accessKey: String, region: String, service: String, date: Date, payloadHash: String,
-        signature: String
+        signature: String, principal: String = ""
     ) {
+        self.principal = principal
         self.accessKey = accessKey
         self.region = region
         self.service = service

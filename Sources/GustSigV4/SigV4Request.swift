@@ -50,6 +50,14 @@ public struct SigV4Request: Sendable {
         headers.first { ASCII.equalIgnoringCase($0.name, name) }?.value
     }
 
+    /// The decoded value of the query parameter `name`; the query is only parsed when it
+    /// mentions the name at all (most requests have no query, or none of interest).
+    func queryValue(_ name: String) -> String? {
+        guard let rawQuery, rawQuery.contains(name) else { return nil }
+        let wanted = Array(name.utf8)
+        return SigV4Canonical.queryPairs(rawQuery).first { $0.name == wanted }.map { String(decoding: $0.value, as: UTF8.self) }
+    }
+
     /// The hash of the bytes actually received (or as vouched for by the caller).
     var actualPayloadHash: String {
         payloadHash ?? SigV4Crypto.sha256Hex(body)

@@ -9,18 +9,24 @@ import Foundation
 
 /// Verifies AWS Signature Version 4 requests, in the header form and the presigned query form.
 public struct SigV4Verifier: Sendable {
-    private let credentials: @Sendable (String) -> String?
+    private let credentials: @Sendable (String) -> SigV4Key?
     public let maxClockSkew: TimeInterval
 
-    /// - Parameters:
-    ///   - credentials: returns the secret key for an access key, nil when the key is unknown.
-    ///   - maxClockSkew: how far the header form's signing time may be from now, either way.
     /// Signing keys change once a day per key and scope; deriving one costs four HMACs.
     private let keys = SigningKeyCache()
 
-    public init(credentials: @escaping @Sendable (String) -> String?, maxClockSkew: TimeInterval = 900) {
-        self.credentials = credentials
+    /// - Parameters:
+    ///   - keys: what is known of an access key, nil when the key is unknown (or revoked).
+    ///   - maxClockSkew: how far the header form's signing time may be from now, either way.
+    public init(keys: @escaping @Sendable (String) -> SigV4Key?, maxClockSkew: TimeInterval = 900) {
+        self.credentials = keys
         self.maxClockSkew = maxClockSkew
+    }
+
+    /// A verifier for plain keys: `credentials` returns the secret for an access key; the
+    /// principal is the access key itself.
+    public init(credentials: @escaping @Sendable (String) -> String?, maxClockSkew: TimeInterval = 900) {
+        self.init(keys: { key in credentials(key).map { SigV4Key(secret: $0, principal: key) } }, maxClockSkew: maxClockSkew)
     }
 
     /// Checks `request`'s signature; on success says who signed it.
@@ -36,9 +42,10 @@ public struct SigV4Verifier: Sendable {
             var headersOnly = request
             headersOnly.payloadHash = SigV4Canonical.unsignedPayload
             let auth = try SigV4Authorization.parse(headersOnly)
-            guard credentials(auth.accessKey) != nil else {
+            guard let key = credentials(auth.accessKey) else {
                 throw SigV4Error(.invalidAccessKey, "unknown access key \(auth.accessKey)")
             }
+            try checkSessionToken(key, request)
             try checkTime(auth, now: now)
             return nil
         } catch {
@@ -50,9 +57,10 @@ public struct SigV4Verifier: Sendable {
         var request = request
         request.resolvePayloadHash()
         let auth = try SigV4Authorization.parse(request)
-        guard let secret = credentials(auth.accessKey) else {
+        guard let key = credentials(auth.accessKey) else {
             throw SigV4Error(.invalidAccessKey, "unknown access key \(auth.accessKey)")
         }
+        try checkSessionToken(key, request)
         guard auth.timestamp.hasPrefix(auth.scopeDate) else {
             throw SigV4Error(
                 .signatureMismatch,
@@ -61,7 +69,7 @@ public struct SigV4Verifier: Sendable {
         }
         try checkTime(auth, now: now)
 
-        let mac = keys.mac(secret: secret, date: auth.scopeDate, region: auth.region, service: auth.service)
+        let mac = keys.mac(secret: key.secret, date: auth.scopeDate, region: auth.region, service: auth.service)
         let scope = SigV4Canonical.scope(date: auth.scopeDate, region: auth.region, service: auth.service)
         let headerBlock = SigV4Canonical.canonicalHeaders(request.headers, signedHeaders: auth.signedHeaders)
         let signedHeaders = auth.signedHeaders.joined(separator: ";")
@@ -87,10 +95,27 @@ public struct SigV4Verifier: Sendable {
                 try checkClaimedPayload(payload, request)
                 return SigV4Identity(
                     accessKey: auth.accessKey, region: auth.region, service: auth.service, date: auth.date,
-                    payloadHash: payload, signature: signature)
+                    payloadHash: payload, signature: signature, principal: key.principal)
             }
         }
         throw SigV4Error(.signatureMismatch, "no canonical form of the request matches the signature")
+    }
+
+    /// A temporary key is only good with its token, and a token only with its key: AWS refuses
+    /// both mismatches the same way, as an invalid security token. Whether the token is signed
+    /// is the client's business (botocore signs it), as on AWS.
+    private func checkSessionToken(_ key: SigV4Key, _ request: SigV4Request) throws(SigV4Error) {
+        let sent = request.header("X-Amz-Security-Token") ?? request.queryValue("X-Amz-Security-Token")
+        switch (key.sessionToken, sent) {
+        case (nil, nil):
+            return
+        case (.some(let expected), .some(let given)) where SigV4Crypto.constantTimeEquals(expected, given.trimmingSpaces()):
+            return
+        case (.some, nil):
+            throw SigV4Error(.invalidAccessKey, "the key needs its session token")
+        default:
+            throw SigV4Error(.invalidAccessKey, "the session token does not belong to the key")
+        }
     }
 
     private func checkTime(_ auth: SigV4Authorization, now: Date) throws(SigV4Error) {

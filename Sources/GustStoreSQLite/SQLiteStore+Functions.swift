@@ -38,6 +38,7 @@ extension SQLiteStore: FunctionStore {
             try db.execute(sql: "DELETE FROM routes WHERE function = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM function_urls WHERE function = ?", arguments: [name])
             try db.execute(sql: "DELETE FROM event_invoke_configs WHERE function = ?", arguments: [name])
+            try db.execute(sql: "DELETE FROM function_credentials WHERE function = ?", arguments: [name])
         }
     }
 

@@ -192,6 +192,20 @@ extension SQLiteStore {
                     ALTER TABLE async_events ADD COLUMN source TEXT NOT NULL DEFAULT 'async';
                     """)
         }
+        // Each function's own key for calling Gust's services. The secret is kept as it is: the
+        // verifier needs it to check signatures, as it needs the root key's.
+        migrator.registerMigration("v8-function-credentials") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE function_credentials (
+                        function TEXT PRIMARY KEY,
+                        access_key TEXT NOT NULL UNIQUE,
+                        secret_key TEXT NOT NULL,
+                        session_token TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    """)
+        }
         // Buckets and object metadata (the bytes are files, GustObjectStore's FileBackend).
         migrator.registerMigration("v9-objects") { db in
             try db.execute(

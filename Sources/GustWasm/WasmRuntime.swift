@@ -36,7 +36,7 @@ public struct WasmRuntime: FunctionRuntime {
     /// caller may be on an event loop), and makes a reactor's spare instance (`SpareGuests`). An
     /// invalid module is reported by the first invocation, as before; the parse time then no
     /// longer counts into that invocation's init duration.
-    public func prepare(_ function: FunctionConfiguration, codeDirectory: String) async {
+    public func prepare(_ function: FunctionConfiguration, codeDirectory: String, services: ServiceEnvironment) async {
         guard (try? Self.checkHandler(function.handler)) != nil else { return }
         let path = "\(codeDirectory)/\(function.handler)"
         let program: WasmProgram? = await withCheckedContinuation { done in
@@ -45,7 +45,7 @@ public struct WasmRuntime: FunctionRuntime {
             }
         }
         if let program, makesSpares {
-            await spares.make(spareKey(function, path: path), program: program, replacing: true)
+            await spares.make(spareKey(function, path: path, services: services), program: program, replacing: true)
         }
     }
 
@@ -59,7 +59,7 @@ public struct WasmRuntime: FunctionRuntime {
         let function = spec.function
         try Self.checkHandler(function.handler)
         let path = "\(spec.codeDirectory)/\(function.handler)"
-        let key = spareKey(function, path: path)
+        let key = spareKey(function, path: path, services: spec.services)
         // The next cold start of this version finds a spare too: made once this instance has
         // answered its first call, so that the translation does not compete with it. This also
         // covers versions that were never deployed through this server's `prepare` (published
@@ -86,12 +86,15 @@ public struct WasmRuntime: FunctionRuntime {
         spares.forget(functionName: name)
     }
 
-    func spareKey(_ function: FunctionConfiguration, path: String) -> SpareGuests.Key {
-        SpareGuests.Key(path: path, settings: settings(for: function))
+    /// `services` is part of the key: a spare reactor was instantiated with its environment.
+    func spareKey(_ function: FunctionConfiguration, path: String, services: ServiceEnvironment = .none) -> SpareGuests.Key {
+        SpareGuests.Key(path: path, settings: settings(for: function, services: services))
     }
 
-    private func settings(for function: FunctionConfiguration) -> GuestSettings {
-        var environment = function.environment
+    /// A guest has no sockets of its own; it gets the endpoint as the host reaches it, for
+    /// host functions (or the guest's own records) to use.
+    private func settings(for function: FunctionConfiguration, services: ServiceEnvironment) -> GuestSettings {
+        var environment = services.applied(to: function.environment)
         let scratch = environment.removeValue(forKey: "GUST_SCRATCH_DIR")
         return GuestSettings(
             functionName: function.name, version: function.version, handler: function.handler, memoryMB: function.memoryMB,

@@ -39,7 +39,11 @@ import Testing
         #expect(!mapping.reportBatchItemFailures)
         #expect(mapping.maximumConcurrency == nil)
         #expect(changes.withLock { $0 } == 1)
-        #expect(try await mappings.get(mapping.uuid) == mapping)
+        var stored = try await mappings.get(mapping.uuid)
+        // The store keeps times to the millisecond.
+        #expect(abs(stored.lastModified.timeIntervalSince(mapping.lastModified)) < 0.001)
+        stored.lastModified = mapping.lastModified
+        #expect(stored == mapping)
         let qualified = try await mappings.create(
             eventSourceArn: "arn:aws:sqs:us-east-1:000000000000:q.fifo",
             .init(functionName: "arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST", functionResponseTypes: ["ReportBatchItemFailures"]))

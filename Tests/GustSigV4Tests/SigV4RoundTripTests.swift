@@ -33,7 +33,7 @@ struct SigV4RoundTripTests {
             identity
                 == SigV4Identity(
                     accessKey: "AKIDEXAMPLE", region: "us-east-1", service: service, date: signedAt,
-                    payloadHash: SigV4Crypto.sha256Hex(body), signature: identity.signature))
+                    payloadHash: SigV4Crypto.sha256Hex(body), signature: identity.signature, principal: "AKIDEXAMPLE"))
         #expect(identity.signature.count == 64)
     }
 

@@ -137,14 +137,17 @@ struct WasmHarness {
         runtime = WasmRuntime(scratchRoot: directory + "/scratch", logger: Logger(label: "test"))
     }
 
-    func start(_ wat: String, memoryMB: Int = 128, environment: [String: String] = [:]) async throws -> any GustRuntime.FunctionInstance {
+    func start(
+        _ wat: String, memoryMB: Int = 128, environment: [String: String] = [:], services: ServiceEnvironment = .none
+    ) async throws -> any GustRuntime.FunctionInstance {
         let name = "m\(UUID().uuidString.prefix(8)).wasm"
         let bytes = try wat2wasm(wat)
         FileManager.default.createFile(atPath: "\(directory)/\(name)", contents: Data(bytes))
         let function = FunctionConfiguration(
             name: "f", runtime: "wasm", handler: name, memoryMB: memoryMB, timeoutSeconds: 1, environment: environment,
             codeSha256: "", codeID: "c", codeSize: 0)
-        return try await runtime.start(InstanceSpec(instanceID: UUID().uuidString, function: function, codeDirectory: directory))
+        return try await runtime.start(
+            InstanceSpec(instanceID: UUID().uuidString, function: function, codeDirectory: directory, services: services))
     }
 
     static func context(_ payload: String = "{}", seconds: Int = 1) -> InvocationContext {
@@ -445,6 +448,35 @@ extension InstanceResult {
         let missingImport = try await harness.start(
             #"(module (import "env" "nope" (func)) (memory (export "memory") 1) (func (export "_start")))"#)
         #expect(await missingImport.invoke(WasmHarness.context()).outcome == .initError)
+    }
+
+    /// Writes its whole environ buffer to stdout: environ_sizes_get, then environ_get.
+    static let environDump = """
+        (module
+          (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "environ_get" (func $get (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (drop (call $sizes (i32.const 0) (i32.const 4)))
+            (drop (call $get (i32.const 1024) (i32.const 4096)))
+            (i32.store (i32.const 16) (i32.const 4096))
+            (i32.store (i32.const 20) (i32.load (i32.const 4)))
+            (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8)))))
+        """
+
+    @Test func environmentCarriesTheFunctionsKeyAndEndpoint() async throws {
+        let key = FunctionCredentials.generate(for: "f")
+        let instance = try await harness.start(
+            Self.environDump, environment: ["AWS_ACCESS_KEY_ID": "overridden"],
+            services: ServiceEnvironment(endpoint: "http://127.0.0.1:9000", credentials: key))
+        let result = await instance.invoke(WasmHarness.context())
+        let variables = Set(result.text.split(separator: "\0").map(String.init))
+        #expect(variables.contains("AWS_ENDPOINT_URL=http://127.0.0.1:9000"))
+        #expect(variables.contains("AWS_ACCESS_KEY_ID=\(key.accessKeyId)"))
+        #expect(variables.contains("AWS_SECRET_ACCESS_KEY=\(key.secretAccessKey)"))
+        #expect(variables.contains("AWS_SESSION_TOKEN=\(key.sessionToken)"))
+        #expect(!variables.contains("AWS_ACCESS_KEY_ID=overridden"))
     }
 
     @Test func environmentCarriesTheContext() async throws {
