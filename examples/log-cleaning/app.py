@@ -5,8 +5,8 @@ logs have:
 
     2025-03-14T09:26:53.589+01:00 WARN payments card declined order=8812 amount=19.99 reason="card expired"
 
-- TIMESTAMP: ISO 8601, `T` or a space between date and time, fractions optional, `Z` or an offset
-  (a time without one is taken as UTC);
+- TIMESTAMP: ISO 8601, extended or basic (`20250314T082653Z`), `T` or a space between date and
+  time, fractions optional, `Z` or an offset (a time without one is taken as UTC);
 - LEVEL: trace, debug, info, warn (warning), error (err), fatal (critical, crit), any case;
 - SERVICE: the emitting service, `[A-Za-z0-9_.-/]+`;
 - then a free-text message and, at the end, `key=value` fields (a value with spaces in double quotes).
@@ -19,20 +19,24 @@ Each becomes one record:
 A message may carry several lines (one per line). It is cleaned whole or not at all: if any line
 cannot be parsed, nothing of it is sent and its id goes back in `batchItemFailures`, so SQS
 delivers it again and, after the queue's maxReceiveCount, moves it to raw-logs-dlq.
+
+boto3 is the runtime's, as on Lambda; python-dateutil comes from requirements.txt, which
+`gust deploy` installs into the package.
 """
 
 import json
 import os
 import re
-from datetime import datetime, timezone
+from datetime import timezone
 
 import boto3
+from dateutil.parser import isoparse
 
 sqs = boto3.client("sqs")
 _clean_queue_url = None
 
 LINE = re.compile(
-    r"^(?P<timestamp>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
+    r"^(?P<timestamp>\d{4}-?\d{2}-?\d{2}[T ]\d{2}:?\d{2}:?\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)"
     r"\s+(?P<level>[A-Za-z]+)\s+(?P<service>[A-Za-z0-9_./-]+)(?:\s+(?P<rest>.*))?$"
 )
 FIELD = re.compile(r'([A-Za-z_][\w.-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?:\s+|$)')
@@ -48,13 +52,8 @@ class Unparseable(ValueError):
 
 
 def parse_timestamp(text):
-    text = text.replace(",", ".").replace(" ", "T", 1)
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    # fromisoformat takes at most microseconds.
-    text = re.sub(r"\.(\d{6})\d+", r".\1", text)
     try:
-        moment = datetime.fromisoformat(text)
+        moment = isoparse(text)
     except ValueError as error:
         raise Unparseable(f"bad timestamp: {error}") from None
     if moment.tzinfo is None:
