@@ -139,7 +139,7 @@ let package = Package(
             name: "GustServer",
             dependencies: [
                 "GustCore", "GustStore", "GustStoreSQLite", "GustRuntime", "GustProcess", "GustWasm",
-                "GustScheduler", "GustGateway", "GustControl", "GustSigV4", "GustQueue", "GustHTTPServer", "GustEvents",
+                "GustScheduler", "GustGateway", "GustControl", "GustSigV4", "GustQueue", "GustHTTPServer", "GustEvents", "GustObjectStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -5,9 +5,23 @@
 #   Benchmarks/run.sh wasm     the wasm runtime (needs the toolchain scripts/test.sh installs)
 #   Benchmarks/run.sh sandbox  the hardened sandbox against the pre-hardening profile and none
 #   Benchmarks/run.sh mapping  SQS event source mapping: send -> handler start, against Invoke
+#   Benchmarks/run.sh sqs      SQS throughput and long-poll wake-up against moto_server and raw SQLite
+#                              (its own venv, .venv-bench, with moto[server]; GUST_SCRATCH_PATH picks the
+#                              build directory, default .build; extra arguments go to bench_sqs.py)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export SWIFT_DETERMINISTIC_HASHING=1
+if [ "${1:-}" = sqs ]; then
+  VENV="$PWD/.venv-bench"
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$(python3 -c 'import sys; print(sys.executable)')" -m venv "$VENV"
+  fi
+  "$VENV/bin/python" -c 'import boto3, requests, moto' 2>/dev/null || "$VENV/bin/python" -m pip install -q boto3 requests 'moto[server]==5.2.5'
+  SCRATCH="${GUST_SCRATCH_PATH:-.build}"
+  case "$SCRATCH" in /*) ;; *) SCRATCH="$PWD/$SCRATCH" ;; esac
+  swift build -c release --scratch-path "$SCRATCH"
+  exec "$VENV/bin/python" Benchmarks/bench_sqs.py "$SCRATCH/release/gust" "${@:2}"
+fi
 missing=()
 for pkg in wrk hyperfine gcc bubblewrap; do
   command -v "$pkg" >/dev/null 2>&1 || { [ "$pkg" = bubblewrap ] && command -v bwrap >/dev/null 2>&1; } || missing+=("$pkg")

@@ -34,10 +34,9 @@ public struct AWSJSONError: Error, Sendable, Equatable, CustomStringConvertible 
 
     /// A successful JSON answer.
     public static func success(_ object: [String: Any], contentType: String = "application/x-amz-json-1.0") -> AWSResponse {
-        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return AWSResponse(
+        AWSResponse(
             status: 200, headers: [("Content-Type", contentType), ("x-amzn-RequestId", AWSRequestID.make())],
-            body: Array(body))
+            body: JSONWriter.data(object))
     }
 }
 

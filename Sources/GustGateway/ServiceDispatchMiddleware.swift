@@ -27,7 +27,8 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
                 unsignedMethod: request.method.rawValue, path: request.uri.path, query: request.uri.query, header: header)
         }
         guard let service else { return try await next(request, context) }
-        return Self.response(try await answer(request, service: service, signingName: signingName, logger: context.logger))
+        let answer = try await answer(request, service: service, signingName: signingName, logger: context.logger)
+        return try await Self.response(answer, context: context)
     }
 
     private func answer(
@@ -36,6 +37,9 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let signingName else {
             let error = SigV4Error(.missingAuthentication)
             return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
+        }
+        if service.streamsRequestBodies {
+            return await streamingAnswer(request, service: service, signingName: signingName, logger: logger)
         }
         var request = request
         let announced = request.headers[.contentLength].flatMap { Int($0) }
@@ -75,13 +79,75 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    private static func response(_ answer: AWSResponse) -> Response {
+    /// A streaming service's request: the signature is checked over the head with the payload
+    /// hash the client declared, and the body is handed over unread, checked as the service reads
+    /// it (`StreamedRequestBody`).
+    private func streamingAnswer(
+        _ request: Request, service: any AWSService, signingName: String, logger: Logger
+    ) async -> AWSResponse {
+        let header = { (name: String) -> String? in HTTPField.Name(name).flatMap { request.headers[$0] } }
+        let presigned = request.uri.query?.contains("X-Amz-Signature=") ?? false
+        let declared = header("x-amz-content-sha256") ?? (presigned ? "UNSIGNED-PAYLOAD" : nil)
+        guard let declared else {
+            return service.refusal(
+                .unauthenticated(code: "InvalidRequest", message: "Missing required header for this request: x-amz-content-sha256"))
+        }
+        var signed = SigV4Request(request.head, uri: request.uri, body: [])
+        signed.payloadHash = declared
+        let identity: SigV4Identity
+        switch verifier.verify(signed) {
+        case .failure(let error):
+            return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
+        case .success(let verified) where verified.service != signingName:
+            let error = SigV4Error(.incompleteSignature, "The credential scope names more than one service.")
+            return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
+        case .success(let verified):
+            identity = verified
+        }
+        let timestamp = header("x-amz-date") ?? request.uri.queryParameters.get("X-Amz-Date")
+        guard let mode = StreamedRequestBody.mode(payloadHash: declared, identity: identity, timestamp: timestamp, verifier: verifier) else {
+            return service.refusal(
+                .unauthenticated(code: "SignatureDoesNotMatch", message: "x-amz-content-sha256 must be a SHA-256 or one of S3's streaming forms"))
+        }
+        let length: Int?
+        if case .chunked = mode {
+            length = header("x-amz-decoded-content-length").flatMap { Int($0) }
+        } else {
+            length = request.headers[.contentLength].flatMap { Int($0) }
+        }
+        if let length, length > service.maxRequestBytes { return service.refusal(.tooLarge(limit: service.maxRequestBytes)) }
+        let body = StreamedRequestBody.make(request.body, mode: mode, length: length, limit: service.maxRequestBytes)
+        let awsRequest = AWSRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: [], bodyStream: body,
+            host: request.head.authority ?? "localhost",
+            caller: AWSCaller(accessKey: identity.accessKey, region: identity.region, principal: identity.principal))
+        let answer = await service.handle(awsRequest)
+        if request.method != .get, request.method != .head {
+            AuditTrail.record(
+                logger, principal: identity.principal, service: signingName, action: "\(request.method.rawValue) \(request.uri.path)",
+                status: answer.status)
+        }
+        return answer
+    }
+
+    private static func response(_ answer: AWSResponse, context: Context) async throws -> Response {
         var headers = HTTPFields()
         for (name, value) in answer.headers {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
-        return Response(
-            status: HTTPResponse.Status(code: answer.status), headers: headers,
-            body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+        let status = HTTPResponse.Status(code: answer.status)
+        switch answer.streamed {
+        case nil:
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+        case .file(let path, let offset, let length):
+            guard length > 0 else { return Response(status: status, headers: headers, body: .init()) }
+            let body = try await FileIO().loadFile(
+                path: path, range: Int(offset)...Int(offset + length - 1), context: context)
+            return Response(status: status, headers: headers, body: body)
+        case .stream(_, let chunks):
+            let buffers = chunks.map { ByteBuffer(bytes: $0) }
+            return Response(status: status, headers: headers, body: .init(asyncSequence: buffers))
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GustAWSWire
 
 /// Blobs as files under one directory: written to `tmp/` with fsync, then renamed into
 /// `blobs/XX/ID` and the directory fsynced, so a crash leaves either the whole blob or a
@@ -61,7 +62,8 @@ public final class FileBackend: ObjectBackend, Sendable {
         } catch {
             unlink(temporary)
             if let error = error as? S3Error { throw error }
-            throw S3Error(.incompleteBody, "\(error)")
+            if let error = error as? AWSBodyError { throw S3Error(S3Error.Code(rawValue: error.code) ?? .incompleteBody, error.message) }
+            throw S3Error(.incompleteBody, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
         }
         close(fd)
         closed = true

@@ -87,14 +87,16 @@ extension S3API {
             }
             throw error
         }
-        var headers = Self.objectHeaders(object, checksums: request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED")
+        let range = try ByteRange.parse(request.header("Range"), size: object.size)
+        // A checksum covers the whole object: a range is answered without one, as S3 does.
+        let wantsChecksums = request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" && range == .whole
+        var headers = Self.objectHeaders(object, checksums: wantsChecksums)
         for (parameter, header) in Self.responseOverrides {
             if let value = request.query[parameter] {
                 headers.removeAll { $0.name == header }
                 headers.append((header, value))
             }
         }
-        let range = try ByteRange.parse(request.header("Range"), size: object.size)
         var status = 200
         var offset: Int64 = 0
         var length = object.size

@@ -56,7 +56,7 @@ extension QueueService {
         let settings = queue.settings
         var deadLetter: (queueID: Int64, maxReceiveCount: Int, sourceArn: String)?
         if let redrive = settings.redrive, let arn = ARN(redrive.deadLetterTargetArn), arn.service == "sqs",
-            let target = try await store.queue(named: arn.resource)
+            let target = try? await self.queue(named: arn.resource)
         {
             deadLetter = (target.id, redrive.maxReceiveCount, self.arn(queue.name))
         }

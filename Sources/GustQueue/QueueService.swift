@@ -1,11 +1,16 @@
 import Foundation
 import GustAWSWire
+import Synchronization
 
 /// SQS's rules over a `QueueStore`: names, attributes, limits, FIFO deduplication, redrive and
 /// long polling. The wire API (`SQSJSONAPI`) and, later, event source pollers both go through it.
 public final class QueueService: Sendable {
     public let store: any QueueStore
     public let wakeups: QueueWakeups
+    /// Queue records by name: every SQS call names its queue, and reading and decoding the record
+    /// each time cost more than the message work. Changes made through this service update it;
+    /// a store shared by several nodes will need the store's change notifications to do the same.
+    private let records = Mutex<[String: QueueRecord]>([:])
     public let region: String
     public let account: String
     /// FIFO deduplication window.
@@ -57,9 +62,13 @@ public final class QueueService: Sendable {
     }
 
     public func queue(named name: String) async throws(QueueError) -> QueueRecord {
+        if let cached = records.withLock({ $0[name] }) { return cached }
         guard let queue = try await store.queue(named: name) else { throw .noSuchQueue }
+        records.withLock { $0[name] = queue }
         return queue
     }
+
+    private func forget(_ name: String) { _ = records.withLock { $0.removeValue(forKey: name) } }
 
     /// A page of queues; `nextToken` when `maxResults` was given and more follow.
     public func listQueues(
@@ -83,7 +92,9 @@ public final class QueueService: Sendable {
     }
 
     public func deleteQueue(_ queue: QueueRecord) async throws(QueueError) {
+        forget(queue.name)
         try await store.deleteQueue(id: queue.id)
+        forget(queue.name)
         wakeups.signal(queue.id)
     }
 
@@ -121,7 +132,9 @@ public final class QueueService: Sendable {
             queue.attributes[name] = value.isEmpty ? nil : value
         }
         queue.modifiedAt = Date()
+        forget(queue.name)
         try await store.updateQueue(queue)
+        forget(queue.name)
     }
 
     public func tag(_ queue: QueueRecord, _ tags: [String: String]) async throws(QueueError) {
@@ -129,7 +142,9 @@ public final class QueueService: Sendable {
         try Self.checkTags(tags, existing: queue.tags, queue: queue.name)
         var queue = queue
         queue.tags.merge(tags) { $1 }
+        forget(queue.name)
         try await store.updateQueue(queue)
+        forget(queue.name)
     }
 
     public func untag(_ queue: QueueRecord, _ keys: [String]) async throws(QueueError) {
@@ -138,7 +153,9 @@ public final class QueueService: Sendable {
         }
         var queue = queue
         for key in keys { queue.tags[key] = nil }
+        forget(queue.name)
         try await store.updateQueue(queue)
+        forget(queue.name)
     }
 
     /// Queues whose redrive policy names `queue` as their dead-letter queue, in name order, a page

@@ -2,6 +2,7 @@ import Foundation
 import GustControl
 import GustCore
 import GustEvents
+import GustObjectStore
 import GustGateway
 import GustHTTPServer
 import GustProcess
@@ -111,10 +112,16 @@ public struct GustServer: Sendable {
         })
         let triggers = HTTPTriggers(store: store, keys: store, urls: store, invoker: scheduler, verifier: verifier)
         try await triggers.reload()
+        let objects: ObjectService
+        do {
+            objects = ObjectService(store: store, backend: try FileBackend(root: "\(dataDirectory)/objects"), region: FunctionName.region)
+        } catch {
+            throw GustError.internalError("cannot prepare the object store: \(error)")
+        }
         let gatewayDependencies = Gateway.Dependencies(
             functions: functions, invoker: scheduler, asyncQueue: store, asyncEnqueued: { worker.notify() },
             log: store, recorder: recorder, verifier: verifier, triggers: triggers,
-            services: ServiceRoutes([SQSJSONAPI(queues: queues)]),
+            services: ServiceRoutes([SQSJSONAPI(queues: queues), S3API(objects: objects)]),
             mappings: EventSourceMappings(store: store, functions: store, queues: queues, changed: { pollers.mappingsChanged() }),
             eventInvokeConfigs: EventInvokeConfigs(store: store, functions: store))
         let router = Gateway.router(gatewayDependencies)

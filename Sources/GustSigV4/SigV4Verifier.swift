@@ -118,6 +118,18 @@ public struct SigV4Verifier: Sendable {
         }
     }
 
+    /// The chain of chunk signatures that a verified streaming upload
+    /// (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD…`) must continue; nil when its key is gone.
+    /// `timestamp` is the request's `X-Amz-Date`.
+    public func chunkSigner(for identity: SigV4Identity, timestamp: String) -> ChunkSigner? {
+        guard let key = credentials(identity.accessKey) else { return nil }
+        let date = String(timestamp.prefix(8))
+        let mac = keys.mac(secret: key.secret, date: date, region: identity.region, service: identity.service)
+        return ChunkSigner(
+            mac: mac, timestamp: timestamp,
+            scope: SigV4Canonical.scope(date: date, region: identity.region, service: identity.service), seed: identity.signature)
+    }
+
     private func checkTime(_ auth: SigV4Authorization, now: Date) throws(SigV4Error) {
         let minutes = Int(maxClockSkew / 60)
         if auth.date.timeIntervalSince(now) > maxClockSkew {

@@ -24,6 +24,7 @@ extension SQLiteStore {
             var messages: [ReceivedMessage] = []
             var deadLettered = 0
             var afterSeq: Int64 = 0
+            let decoder = JSONDecoder()
             scan: while !selection.isFull {
                 // FIFO walks the queue in order, past skipped groups; a standard queue takes
                 // whatever is visible (delivered and dead-lettered rows leave the range).
@@ -36,11 +37,11 @@ extension SQLiteStore {
                             ORDER BY seq LIMIT 100
                             """, arguments: [request.queueID, afterSeq, now, now])
                     : try Row.fetchAll(
-                        db,
-                        sql: """
-                            SELECT * FROM queue_messages WHERE queue_id = ? AND visible_at <= ? AND expires_at > ?
-                            ORDER BY visible_at LIMIT ?
-                            """, arguments: [request.queueID, now, now, request.limit - selection.delivered])
+                        db.cachedStatement(
+                            sql: """
+                                SELECT * FROM queue_messages WHERE queue_id = ? AND visible_at <= ? AND expires_at > ?
+                                ORDER BY visible_at LIMIT ?
+                                """), arguments: [request.queueID, now, now, request.limit - selection.delivered])
                 if rows.isEmpty { break }
                 for row in rows {
                     let seq: Int64 = row["seq"]
@@ -59,7 +60,7 @@ extension SQLiteStore {
                             deadLettered += 1
                         }
                     case .deliver:
-                        messages.append(try Self.claim(db, row: row, request: request))
+                        messages.append(try Self.claim(db, row: row, request: request, decoder: decoder))
                     }
                 }
             }
@@ -75,20 +76,20 @@ extension SQLiteStore {
     }
 
     /// Makes `row`'s message invisible for the visibility timeout under a fresh receipt.
-    private static func claim(_ db: Database, row: Row, request: ReceiveRequest) throws -> ReceivedMessage {
+    private static func claim(_ db: Database, row: Row, request: ReceiveRequest, decoder: JSONDecoder) throws -> ReceivedMessage {
         let seq: Int64 = row["seq"]
         let now = request.now.timeIntervalSince1970
         let token = ReceiptHandle.newToken()
         let firstReceived: Double = row["first_received_at"] ?? now
         let receiveCount: Int = row["receive_count"] + 1
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE queue_messages SET visible_at = ?, receive_count = ?, first_received_at = ?, receipt_token = ?
                 WHERE seq = ?
-                """, arguments: [now + request.visibility, receiveCount, firstReceived, token, seq])
+                """
+        ).execute(arguments: [now + request.visibility, receiveCount, firstReceived, token, seq])
         let attributes: Data? = row["attributes"]
         let system: Data? = row["system_attributes"]
-        let decoder = JSONDecoder()
         let groupID: String? = row["group_id"]
         return ReceivedMessage(
             messageID: row["message_id"], receipt: ReceiptHandle(queueID: request.queueID, seq: seq, token: token),

@@ -68,13 +68,15 @@ extension SQLiteStore: QueueStore {
                         SentMessage(messageID: original["message_id"], sequenceNumber: ReceivedMessage.sequenceNumber(original["seq"]), duplicate: true))
                     continue
                 }
-                try db.execute(
+                // Cached: preparing (and authorizing) a statement cost more than running it.
+                try db.cachedStatement(
                     sql: """
                         INSERT INTO queue_messages
                             (queue_id, message_id, body, attributes, system_attributes, md5_body, md5_attributes,
                              sender_id, sent_at, group_id, dedup_id, visible_at, expires_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """
+                ).execute(
                     arguments: [
                         queueID, message.messageID, message.body, encoded.attributes, encoded.system, message.md5OfBody,
                         message.md5OfAttributes, message.senderID, message.sentAt.timeIntervalSince1970, message.groupID,
@@ -98,7 +100,8 @@ extension SQLiteStore: QueueStore {
     public func delete(queueID: Int64, _ receipts: [ReceiptHandle]) async throws(QueueError) {
         try await queueWrite { db in
             for receipt in receipts {
-                try db.execute(sql: "DELETE FROM queue_messages WHERE seq = ? AND queue_id = ?", arguments: [receipt.seq, queueID])
+                try db.cachedStatement(sql: "DELETE FROM queue_messages WHERE seq = ? AND queue_id = ?")
+                    .execute(arguments: [receipt.seq, queueID])
             }
         }
     }
