@@ -152,7 +152,8 @@ let package = Package(
         .target(
             name: "GustCommands",
             dependencies: [
-                "GustCore", "GustClient", "GustServer",
+                "GustCore", "GustClient", "GustServer", "GustProcess", "GustAWSWire",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -221,6 +222,7 @@ let package = Package(
             name: "GustControlTests",
             dependencies: ["GustControl", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GustIntegrationTests", dependencies: ["GustTesting", "GustClient"]),
+        .testTarget(name: "GustCommandsTests", dependencies: ["GustCommands", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(
             name: "GustHTTPServerTests",
             dependencies: [

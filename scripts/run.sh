@@ -12,7 +12,10 @@ dpkg -s libseccomp-dev >/dev/null 2>&1 || missing+=(libseccomp-dev)  # its sysca
 command -v pasta >/dev/null 2>&1 || missing+=(passt)        # its outbound network (egress)
 command -v curl >/dev/null 2>&1 || missing+=(curl)          # the shell example
 command -v make >/dev/null 2>&1 || missing+=(make)
-python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)  # boto3 for python functions
+# pip, for python3 (boto3 for python functions) and for the interpreter functions run on (`gust
+# deploy` installs examples' requirements.txt with it).
+{ python3 -m pip --version && "$(python3 -c 'import sys; print(getattr(sys, "_base_executable", "") or sys.executable)')" -m pip --version; } \
+  >/dev/null 2>&1 || missing+=(python3-pip)
 # The wasm examples: wasi-libc (sysroot) and the wasm32 compiler builtins; clang and wasm-ld
 # come with Swift's toolchain, else from Debian's clang and lld.
 dpkg -s wasi-libc >/dev/null 2>&1 || missing+=(wasi-libc)

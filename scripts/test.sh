@@ -15,6 +15,10 @@ missing=()
 for pkg in bubblewrap libseccomp-dev passt curl zip unzip make wasi-libc libclang-rt-dev-wasm32; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# pip for the interpreter functions run on (not a venv's): `gust deploy` installs requirements.txt
+# with it (Tests/e2e/test_log_cleaning.py).
+"$(python3 -c 'import sys; print(getattr(sys, "_base_executable", "") or sys.executable)')" -m pip --version >/dev/null 2>&1 \
+  || missing+=(python3-pip)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "==> apt-get install ${missing[*]}"
   $SUDO apt-get update -q

@@ -1,10 +1,9 @@
 import ArgumentParser
 import Foundation
 import GustClient
-import ZIPFoundation
 
 struct Deploy: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create or update the functions a gust.yaml declares.")
+    static let configuration = CommandConfiguration(abstract: "Create or update the functions, queues and event sources a gust.yaml declares.")
 
     @Argument(help: "App directory holding gust.yaml (or the yaml file itself).")
     var directory = "."
@@ -16,71 +15,71 @@ struct Deploy: AsyncParsableCommand {
             let manifest = try Manifest.load(directory: directory)
             let base = directory.hasSuffix(".yaml") || directory.hasSuffix(".yml")
                 ? URL(fileURLWithPath: directory).deletingLastPathComponent().path : directory
+            let app = manifest.name ?? URL(fileURLWithPath: base).standardizedFileURL.lastPathComponent
             let client = try options.client()
+            let say: (String) -> Void = { line in if !options.json { print(line) } }
+            // Queues first: mappings and destinations name them.
+            let queues = try await deployQueues(manifest, client: client, say: say)
             var deployed: [[String: Any]] = []
             for function in manifest.functions {
-                let code = function.code ?? "."
-                let codePath = (code.hasPrefix("/") ? URL(fileURLWithPath: code) : URL(fileURLWithPath: base).appendingPathComponent(code))
-                    .standardizedFileURL.path
-                if !options.json { print("\(function.name): packaging \(codePath)") }
-                let zip = try Self.zip(directory: codePath)
-                var configuration: [String: Any] = ["Runtime": function.runtime, "Handler": function.handler ?? ""]
-                if let memory = function.memory { configuration["MemorySize"] = memory }
-                if let timeout = function.timeout { configuration["Timeout"] = timeout }
-                configuration["Environment"] = ["Variables": function.environment ?? [:]]
-                if let keepAlive = function.keepAlive { configuration["GustKeepAliveSeconds"] = keepAlive }
-                if let storage = function.ephemeralStorage { configuration["EphemeralStorage"] = ["Size": storage] }
-                if let network = function.network { configuration["GustNetwork"] = network }
-                if let description = function.description { configuration["Description"] = description }
-                var result: [String: Any]
-                if try await client.getFunction(function.name) == nil {
-                    if !options.json { print("\(function.name): creating (\(zip.count) bytes)") }
-                    var create = configuration
-                    create["FunctionName"] = function.name
-                    create["Code"] = ["ZipFile": Data(zip).base64EncodedString()]
-                    result = try await client.createFunction(create)
-                } else {
-                    if !options.json { print("\(function.name): updating code (\(zip.count) bytes) and configuration") }
-                    _ = try await client.updateCode(function.name, zip: zip)
-                    result = try await client.updateConfiguration(function.name, configuration)
-                }
-                try await client.setConcurrency(function.name, function.concurrency)
-                // The manifest owns the function's routes: these replace whatever it had.
-                let routes = (function.events ?? []).compactMap(\.http).map { http -> [String: Any] in
-                    var route: [String: Any] = ["Method": (http.method ?? "ANY").uppercased(), "Path": http.path]
-                    if let qualifier = http.qualifier { route["Qualifier"] = qualifier }
-                    if let auth = http.auth { route["Auth"] = auth.wire }
-                    if let cors = http.cors { route["Cors"] = cors.wire }
-                    if let throttle = http.throttle {
-                        var wire: [String: Any] = ["RateLimit": throttle.rate]
-                        if let burst = throttle.burst { wire["BurstLimit"] = burst }
-                        route["Throttle"] = wire
-                    }
-                    return route
-                }
-                let stored = try await client.setRoutes(function.name, routes)
-                if !stored.isEmpty {
-                    result["Routes"] = stored
-                    if !options.json {
-                        print("\(function.name): routes \(stored.compactMap { $0["RouteKey"] as? String }.joined(separator: ", "))")
-                    }
-                }
-                deployed.append(result)
-                if !options.json { print("\(function.name): deployed (\(function.runtime), \(result["MemorySize"] ?? "") MB)") }
+                deployed.append(try await deployFunction(function, base: base, client: client, say: say))
             }
-            if options.json { Output.json(["Functions": deployed]) }
+            // After every function exists: a destination may be another function of the app.
+            try await deployAsyncConfigs(manifest, client: client, say: say)
+            let mappings = try await deployMappings(manifest, app: app, client: client, say: say)
+            if options.json { Output.json(["Functions": deployed, "Queues": queues, "EventSourceMappings": mappings]) }
         }
     }
 
-    /// Zips a directory's contents (not the directory itself), keeping file modes.
-    static func zip(directory: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CLIError("code directory \(directory) does not exist")
+    func deployFunction(_ function: Manifest.Function, base: String, client: GustClient, say: @escaping (String) -> Void) async throws
+        -> [String: Any]
+    {
+        let code = function.code ?? "."
+        let codePath = (code.hasPrefix("/") ? URL(fileURLWithPath: code) : URL(fileURLWithPath: base).appendingPathComponent(code))
+            .standardizedFileURL.path
+        say("\(function.name): packaging \(codePath)")
+        let cache = URL(fileURLWithPath: base).appendingPathComponent(".gust/deps").standardizedFileURL.path
+        let zip = try CodePackage(function: function.name, runtime: function.runtime, codePath: codePath, cacheRoot: cache, say: say).zip()
+        var configuration: [String: Any] = ["Runtime": function.runtime, "Handler": function.handler ?? ""]
+        if let memory = function.memory { configuration["MemorySize"] = memory }
+        if let timeout = function.timeout { configuration["Timeout"] = timeout }
+        configuration["Environment"] = ["Variables": function.environment ?? [:]]
+        if let keepAlive = function.keepAlive { configuration["GustKeepAliveSeconds"] = keepAlive }
+        if let storage = function.ephemeralStorage { configuration["EphemeralStorage"] = ["Size": storage] }
+        if let network = function.network { configuration["GustNetwork"] = network }
+        if let description = function.description { configuration["Description"] = description }
+        var result: [String: Any]
+        if try await client.getFunction(function.name) == nil {
+            say("\(function.name): creating (\(zip.count) bytes)")
+            var create = configuration
+            create["FunctionName"] = function.name
+            create["Code"] = ["ZipFile": Data(zip).base64EncodedString()]
+            result = try await client.createFunction(create)
+        } else {
+            say("\(function.name): updating code (\(zip.count) bytes) and configuration")
+            _ = try await client.updateCode(function.name, zip: zip)
+            result = try await client.updateConfiguration(function.name, configuration)
         }
-        let target = FileManager.default.temporaryDirectory.appendingPathComponent("gust-\(UUID().uuidString).zip")
-        defer { try? FileManager.default.removeItem(at: target) }
-        try FileManager.default.zipItem(at: URL(fileURLWithPath: directory), to: target, shouldKeepParent: false)
-        return Array(try Data(contentsOf: target))
+        try await client.setConcurrency(function.name, function.concurrency)
+        // The manifest owns the function's routes: these replace whatever it had.
+        let routes = (function.events ?? []).compactMap(\.http).map { http -> [String: Any] in
+            var route: [String: Any] = ["Method": (http.method ?? "ANY").uppercased(), "Path": http.path]
+            if let qualifier = http.qualifier { route["Qualifier"] = qualifier }
+            if let auth = http.auth { route["Auth"] = auth.wire }
+            if let cors = http.cors { route["Cors"] = cors.wire }
+            if let throttle = http.throttle {
+                var wire: [String: Any] = ["RateLimit": throttle.rate]
+                if let burst = throttle.burst { wire["BurstLimit"] = burst }
+                route["Throttle"] = wire
+            }
+            return route
+        }
+        let stored = try await client.setRoutes(function.name, routes)
+        if !stored.isEmpty {
+            result["Routes"] = stored
+            say("\(function.name): routes \(stored.compactMap { $0["RouteKey"] as? String }.joined(separator: ", "))")
+        }
+        say("\(function.name): deployed (\(function.runtime), \(result["MemorySize"] ?? "") MB)")
+        return result
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Yams
 
-/// `gust.yaml`: the functions of an app, loaded into plain values before anything is deployed.
+/// `gust.yaml`: the functions and queues of an app, loaded into plain values before anything is
+/// deployed.
 struct Manifest: Decodable {
     struct Function: Decodable {
         var name: String
@@ -19,6 +20,8 @@ struct Manifest: Decodable {
         var network: String?
         var description: String?
         var events: [Event]?
+        /// How asynchronous invocations are retried and where their results go.
+        var async: Async?
     }
 
     /// `events: - http: {method: GET, path: /items/{id}}`
@@ -93,9 +96,22 @@ struct Manifest: Decodable {
         }
 
         var http: HTTP?
+        var sqs: SQS?
     }
 
     var functions: [Function]
+    /// Names this app's event source mappings (their `gust:deploy` tag); the directory's name if absent.
+    var name: String?
+    var queues: [Queue]
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        functions = try container.decodeIfPresent([Function].self, forKey: .functions) ?? []
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        queues = try container.decodeIfPresent([Queue].self, forKey: .queues) ?? []
+    }
+
+    enum CodingKeys: String, CodingKey { case functions, name, queues }
 
     static func load(directory: String) throws -> Manifest {
         let path = directory.hasSuffix(".yaml") || directory.hasSuffix(".yml") ? directory : "\(directory)/gust.yaml"
@@ -110,7 +126,9 @@ struct Manifest: Decodable {
     static func parse(_ data: Data, path: String) throws -> Manifest {
         do {
             let manifest = try YAMLDecoder().decode(Manifest.self, from: data)
-            guard !manifest.functions.isEmpty else { throw CLIError("\(path) declares no functions") }
+            guard !manifest.functions.isEmpty || !manifest.queues.isEmpty else {
+                throw CLIError("\(path) declares no functions and no queues")
+            }
             return manifest
         } catch let error as CLIError {
             throw error
