@@ -43,7 +43,7 @@ extension SQLiteStore: QueueStore {
     }
 
     public func deleteQueue(id: Int64) async throws(QueueError) {
-        try await queueWrite { db in
+        try await queueWrite(inline: false) { db in
             try db.execute(sql: "DELETE FROM queue_messages WHERE queue_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM queue_dedup WHERE queue_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM queues WHERE id = ?", arguments: [id])
@@ -51,7 +51,7 @@ extension SQLiteStore: QueueStore {
     }
 
     public func purge(queueID: Int64) async throws(QueueError) {
-        try await queueWrite { db in try db.execute(sql: "DELETE FROM queue_messages WHERE queue_id = ?", arguments: [queueID]) }
+        try await queueWrite(inline: false) { db in try db.execute(sql: "DELETE FROM queue_messages WHERE queue_id = ?", arguments: [queueID]) }
     }
 
     public func send(queueID: Int64, _ messages: [OutgoingMessage]) async throws(QueueError) -> [SentMessage] {
@@ -146,7 +146,7 @@ extension SQLiteStore: QueueStore {
     }
 
     public func removeExpired(now: Date) async throws(QueueError) -> Int {
-        try await queueWrite { db in
+        try await queueWrite(inline: false) { db in
             try db.execute(sql: "DELETE FROM queue_messages WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
             let removed = db.changesCount
             try db.execute(sql: "DELETE FROM queue_dedup WHERE expires_at <= ?", arguments: [now.timeIntervalSince1970])
@@ -157,15 +157,22 @@ extension SQLiteStore: QueueStore {
     // MARK: Helpers
 
     /// Store errors in SQS's vocabulary: a database failure is an `InternalFailure`.
-    func queueWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(QueueError) -> T {
+    /// A message's transaction (send, receive, delete) runs on the calling thread (GRDB's
+    /// synchronous write, a serial queue's `sync`): it lasts tens of microseconds, and GRDB's
+    /// asynchronous form hops to its writer thread and back, two wake-ups that cost more than the
+    /// transaction. Work that may touch many rows (`inline: false`: purging, dropping a queue,
+    /// expiring messages) goes through the asynchronous form and blocks no caller's thread.
+    func queueWrite<T: Sendable>(inline: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws(QueueError) -> T {
         do {
-            return try await pool.write(body)
+            return inline ? try writeHere(body) : try await pool.write(body)
         } catch let error as QueueError {
             throw error
         } catch {
             throw QueueError(.internalFailure, "database error: \(error)")
         }
     }
+
+    private func writeHere<T>(_ body: (Database) throws -> T) throws -> T { try pool.write(body) }
 
     func queueRead<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(QueueError) -> T {
         do {
