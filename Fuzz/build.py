@@ -27,6 +27,7 @@ TARGETS = {
     "runtime-api": ["GustHTTPServer", "GustProcess"],
     "manifest": ["GustCommands"],
     "sqs": ["GustAWSWire", "GustQueue"],
+    "s3": ["GustCore", "GustSigV4", "GustAWSWire", "GustObjectStore"],
 }
 
 def module_args(manifest, module):

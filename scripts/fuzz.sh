@@ -8,7 +8,7 @@
 # A crash: minimise it, add it as a Swift Testing regression test, then fix it (docs/fuzzing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TARGETS=(json sigv4 route-table jwt apigw runtime-api manifest sqs)
+TARGETS=(json sigv4 route-table jwt apigw runtime-api manifest sqs s3)
 target=${1:?usage: scripts/fuzz.sh TARGET|all SECONDS}
 seconds=${2:-30}
 if [ "$target" = all ]; then

@@ -1,0 +1,51 @@
+// S3's hand-written parsing: the aws-chunked framing of streaming uploads (unsigned, and signed
+// with a fixed key so the signature checks run), Range headers, the request's path and query,
+// `x-amz-tagging` and HTTP dates, and the XML documents of batch deletes and tagging (parsed by
+// FoundationXML, walked by hand). The first byte picks which; the rest is the input.
+import Crypto
+import GustAWSWire
+
+@testable import GustObjectStore
+@testable import GustSigV4
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    guard let selector = bytes.first else { return 0 }
+    let input = Array(bytes.dropFirst())
+    let text = String(decoding: input, as: UTF8.self)
+    switch selector % 4 {
+    case 0, 1:
+        var signer: ChunkSigner?
+        if selector % 4 == 1 {
+            let key = SigV4Crypto.signingKey(secret: "secret", date: "20250101", region: "us-east-1", service: "s3")
+            signer = ChunkSigner(
+                mac: HMAC<SHA256>(key: key), timestamp: "20250101T000000Z", scope: "20250101/us-east-1/s3/aws4_request",
+                seed: String(repeating: "0", count: 64))
+        }
+        var decoder = AWSChunkedDecoder(signer: signer, maxDecodedBytes: 1 << 16)
+        // Fed in pieces whose size the input picks, so framing split across reads is covered.
+        let piece = max(1, Int(selector >> 2))
+        var start = 0
+        while start < input.count {
+            let end = min(start + piece, input.count)
+            guard (try? decoder.feed(Array(input[start..<end]))) != nil else { break }
+            start = end
+        }
+    case 2:
+        _ = try? ByteRange.parse(text, size: 1000)
+        _ = try? ByteRange.parse(text, size: 0)
+        let request = AWSRequest(
+            method: "GET", path: text, query: text, headers: [], body: [], host: text, caller: nil)
+        _ = S3Request(request, virtualHostSuffixes: ["localhost"])
+        _ = try? S3API.tags(query: text)
+        _ = S3Date.parseHTTP(text)
+        _ = S3Request.urlEncoded(text)
+    default:
+        if let root = S3XML.parse(input) {
+            for object in root.children(named: "Object") { _ = object.text("Key") }
+            for tag in root.child("TagSet")?.children(named: "Tag") ?? [] { _ = (tag.text("Key"), tag.text("Value")) }
+        }
+    }
+    return 0
+}
