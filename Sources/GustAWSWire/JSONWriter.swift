@@ -17,27 +17,9 @@ public enum JSONWriter {
         case let string as String: writeString(string, into: &out)
         case let object as [String: Any]: writeObject(object, into: &out)
         case let object as [String: String]: writeObject(object, into: &out)
-        case let array as [[String: Any]]:
-            out.append(UInt8(ascii: "["))
-            for (index, element) in array.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeObject(element, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case let array as [String]:
-            out.append(UInt8(ascii: "["))
-            for (index, element) in array.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(element, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case let array as [Any]:
-            out.append(UInt8(ascii: "["))
-            for (index, element) in array.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                write(element, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
+        case let array as [[String: Any]]: writeArray(array, into: &out) { writeObject($0, into: &$1) }
+        case let array as [String]: writeArray(array, into: &out) { writeString($0, into: &$1) }
+        case let array as [Any]: writeArray(array, into: &out) { write($0, into: &$1) }
         case let bool as Bool: out += Array((bool ? "true" : "false").utf8)
         case let int as Int: out += Array(String(int).utf8)
         case let int as Int64: out += Array(String(int).utf8)
@@ -52,6 +34,15 @@ public enum JSONWriter {
                 out += Array("null".utf8)
             }
         }
+    }
+
+    static func writeArray<Element>(_ array: [Element], into out: inout [UInt8], _ element: (Element, inout [UInt8]) -> Void) {
+        out.append(UInt8(ascii: "["))
+        for (index, item) in array.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            element(item, &out)
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     static func writeObject<Value>(_ object: [String: Value], into out: inout [UInt8]) {

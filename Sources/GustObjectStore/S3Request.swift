@@ -90,16 +90,7 @@ enum S3Date {
     }
 
     /// `Wed, 12 Oct 2009 17:50:30 GMT` in headers.
-    static func http(_ date: Date) -> String {
-        var time = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
-    }
+    static func http(_ date: Date) -> String { HTTPDateFormat.string(Int(date.timeIntervalSince1970)) }
 
     /// An HTTP date header (IMF-fixdate, or the obsolete forms clients still send).
     static func parseHTTP(_ text: String?) -> Date? {
