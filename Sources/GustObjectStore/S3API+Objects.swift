@@ -177,7 +177,7 @@ extension S3API {
 
     func deleteObjects(_ request: S3Request, _ bucket: String) async throws(S3Error) -> AWSResponse {
         let body = try await request.document()
-        guard let root = S3XML.parse(body), (root.localName ?? root.name) == "Delete" else {
+        guard let root = S3XML.parse(body), root.name == "Delete" else {
             throw S3Error(.malformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
         }
         let entries = root.children(named: "Object")

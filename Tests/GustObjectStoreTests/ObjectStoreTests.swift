@@ -51,6 +51,17 @@ import Testing
         try ReadConditions(ifModifiedSince: Date(timeIntervalSince1970: 999)).check(object)
     }
 
+    @Test func requestDocumentsParseWithoutFoundationsTraps() throws {
+        // Found by the s3 fuzz target: FoundationXML trapped on an element name that is not UTF-8.
+        var hostile = Array("<Tagging><TagSet><Tag><K".utf8) + [UInt8](repeating: 0xFF, count: 8) + Array("ey>k</Key></Tag></TagSet></Tagging>".utf8)
+        #expect(S3XML.parse(hostile) == nil)
+        hostile = Array("<Delete><Object><Key>a&amp;b</Key></Object><Quiet>true</Quiet></Delete>".utf8)
+        let root = try #require(S3XML.parse(hostile))
+        #expect(root.name == "Delete" && root.children(named: "Object").first?.text("Key") == "a&b" && root.text("Quiet") == "true")
+        #expect(S3XML.parse(Array("<a><b></a>".utf8)) == nil)
+        #expect(S3XML.parse(Array(String(repeating: "<a>", count: 100).utf8)) == nil)
+    }
+
     @Test func bucketNames() {
         for good in ["abc", "my-bucket.logs", "a1b", String(repeating: "a", count: 63)] {
             #expect(throws: Never.self) { try ObjectService.validateBucketName(good) }
