@@ -48,7 +48,7 @@ let package = Package(
         // S3: buckets, objects (files), the REST API, bucket notifications.
         .target(
             name: "GustObjectStore",
-            dependencies: ["GustAWSWire", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["GustAWSWire", "GustSigV4", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(
             name: "GustStoreSQLite",

@@ -1,5 +1,6 @@
 import Foundation
 import GustAWSWire
+import GustSigV4
 
 /// An S3 request resolved: which bucket and key it addresses (path style `/bucket/key` or virtual
 /// host `bucket.HOST`), its decoded query, its body.
@@ -92,16 +93,7 @@ enum S3Date {
     /// `Wed, 12 Oct 2009 17:50:30 GMT` in headers.
     static func http(_ date: Date) -> String { HTTPDateFormat.string(Int(date.timeIntervalSince1970)) }
 
-    /// An HTTP date header (IMF-fixdate, or the obsolete forms clients still send).
-    static func parseHTTP(_ text: String?) -> Date? {
-        guard let text else { return nil }
-        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
-    }
+    /// An HTTP date header (IMF-fixdate, what every S3 client sends); nil for anything else, which
+    /// S3 ignores as a condition too.
+    static func parseHTTP(_ text: String?) -> Date? { text.flatMap { HTTPDateParser.parse($0) } }
 }

@@ -107,3 +107,11 @@ enum AmzDate {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
+
+/// HTTP dates for other modules (S3's `If-Modified-Since` and friends): the same parser the
+/// verifier uses for `Date`, written by hand because Foundation's `DateFormatter` leaks on Linux
+/// (found by the `s3` fuzz target).
+public enum HTTPDateParser {
+    /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`); nil for anything else.
+    public static func parse(_ text: String) -> Date? { AmzDate.parseHTTPDate(text) }
+}
