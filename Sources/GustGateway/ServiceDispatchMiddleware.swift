@@ -56,13 +56,9 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             return service.refusal(.tooLarge(limit: service.maxRequestBytes))
         }
-        switch verifier.verify(SigV4Request(request.head, uri: request.uri, body: body)) {
-        case .failure(let error):
-            return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
-        case .success(let identity) where identity.service != signingName:
-            // Routed by one reading of the scope and verified under another: never served.
-            let error = SigV4Error(.incompleteSignature, "The credential scope names more than one service.")
-            return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
+        switch verify(SigV4Request(request.head, uri: request.uri, body: body), service: service, signingName: signingName) {
+        case .failure(let refusal):
+            return refusal.answer
         case .success(let identity):
             let awsRequest = AWSRequest(
                 method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
@@ -76,6 +72,22 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
                 AuditTrail.record(logger, principal: identity.principal, service: signingName, action: action, status: answer.status)
             }
             return answer
+        }
+    }
+
+    /// The signer, or the service's refusal. A request routed by one reading of the scope and
+    /// verified under another is never served.
+    private func verify(
+        _ signed: SigV4Request, service: any AWSService, signingName: String
+    ) -> Result<SigV4Identity, AWSRefusalAnswer> {
+        switch verifier.verify(signed) {
+        case .failure(let error):
+            return .failure(AWSRefusalAnswer(service.refusal(.unauthenticated(code: error.awsCode, message: error.message))))
+        case .success(let identity) where identity.service != signingName:
+            let error = SigV4Error(.incompleteSignature, "The credential scope names more than one service.")
+            return .failure(AWSRefusalAnswer(service.refusal(.unauthenticated(code: error.awsCode, message: error.message))))
+        case .success(let identity):
+            return .success(identity)
         }
     }
 
@@ -95,14 +107,9 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
         var signed = SigV4Request(request.head, uri: request.uri, body: [])
         signed.payloadHash = declared
         let identity: SigV4Identity
-        switch verifier.verify(signed) {
-        case .failure(let error):
-            return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
-        case .success(let verified) where verified.service != signingName:
-            let error = SigV4Error(.incompleteSignature, "The credential scope names more than one service.")
-            return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
-        case .success(let verified):
-            identity = verified
+        switch verify(signed, service: service, signingName: signingName) {
+        case .failure(let refusal): return refusal.answer
+        case .success(let verified): identity = verified
         }
         let timestamp = header("x-amz-date") ?? request.uri.queryParameters.get("X-Amz-Date")
         guard let mode = StreamedRequestBody.mode(payloadHash: declared, identity: identity, timestamp: timestamp, verifier: verifier) else {
@@ -155,4 +162,10 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
             return Response(status: status, headers: headers, body: .init(asyncSequence: buffers))
         }
     }
+}
+
+/// A refusal already in the service's shape, carried as a `Result` failure.
+struct AWSRefusalAnswer: Error {
+    let answer: AWSResponse
+    init(_ answer: AWSResponse) { self.answer = answer }
 }
