@@ -124,19 +124,4 @@ public final class FileBackend: ObjectBackend, Sendable {
         let path = path(blobID)
         _ = try? await BlockingIO.run { unlink(path) }
     }
-
-    public func blobs(before date: Date) async -> [String] {
-        let root = "\(root)/blobs"
-        return (try? await BlockingIO.run {
-            var result: [String] = []
-            let fm = FileManager.default
-            for directory in (try? fm.contentsOfDirectory(atPath: root)) ?? [] {
-                for name in (try? fm.contentsOfDirectory(atPath: "\(root)/\(directory)")) ?? [] {
-                    let attributes = try? fm.attributesOfItem(atPath: "\(root)/\(directory)/\(name)")
-                    if let modified = attributes?[.modificationDate] as? Date, modified < date { result.append(name) }
-                }
-            }
-            return result
-        }) ?? []
-    }
 }

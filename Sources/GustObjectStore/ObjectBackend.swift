@@ -13,8 +13,6 @@ public protocol ObjectBackend: Sendable {
     /// The blob as a file, when the backend keeps files (the gateway then sends it without copying).
     func filePath(_ blobID: String) -> String?
     func delete(_ blobID: String) async
-    /// Blobs written before `date` (for collecting the ones no object names after a crash).
-    func blobs(before date: Date) async -> [String]
 }
 
 /// Runs blocking file work off the cooperative pool, which has only as many threads as cores.

@@ -68,6 +68,4 @@ public protocol ObjectMetadataStore: Sendable {
     func deleteObject(bucket: String, key: String) async throws(S3Error) -> String?
     /// Keys of `bucket` starting with `prefix`, in UTF-8 byte order, strictly after `after`, at most `limit`.
     func objects(bucket: String, prefix: String, after: String?, limit: Int) async throws(S3Error) -> [ObjectRecord]
-    /// Every blob some object names (for collecting orphans after a crash).
-    func referencedBlobs() async throws(S3Error) -> Set<String>
 }

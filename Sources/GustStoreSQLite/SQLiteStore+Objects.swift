@@ -87,10 +87,6 @@ extension SQLiteStore: ObjectMetadataStore {
         }
     }
 
-    public func referencedBlobs() async throws(S3Error) -> Set<String> {
-        try await objectsRead { db in Set(try String.fetchAll(db, sql: "SELECT blob_id FROM objects")) }
-    }
-
     static func nextSequencer(_ db: Database) throws -> Int64 {
         try db.execute(sql: "UPDATE object_sequencer SET value = value + 1")
         return try Int64.fetchOne(db, sql: "SELECT value FROM object_sequencer") ?? 0
