@@ -49,8 +49,10 @@ if ! "$VENV/bin/python" -c 'import boto3, awscli, pytest, requests' >/dev/null 2
 fi
 
 # The runtime's boto3 for python3.x functions (docs/runtimes.md), installed as the run script
-# does; the e2e tests' servers find it through GUST_PYTHON_PACKAGES.
-export GUST_PYTHON_PACKAGES="$PWD/.build/python-packages"
+# does; the e2e tests' servers find it through GUST_PYTHON_PACKAGES. Under /tmp, not the clone:
+# the sandbox shows the directory at its own path, and a path under the clone would show the
+# host's layout above it (`/work`, `/home`), which test_hostile.py checks is hidden.
+export GUST_PYTHON_PACKAGES="${TMPDIR:-/tmp}/gust-python-packages-$(id -u)"
 if [ ! -f "$GUST_PYTHON_PACKAGES/boto3/__init__.py" ]; then
   echo "==> pip install --target $GUST_PYTHON_PACKAGES boto3"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --target "$GUST_PYTHON_PACKAGES" boto3
