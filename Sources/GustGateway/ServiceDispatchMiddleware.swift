@@ -18,7 +18,10 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
             guard let field = HTTPField.Name(name) else { return nil }
             return request.headers[field]
         }
-        let signingName = SigV4Scope.service(authorization: request.headers[.authorization], rawQuery: request.uri.query)
+        // S3's version-2 presigned URLs (awscli's `s3 presign`) name no scope: they are S3's alone.
+        let signingName =
+            SigV4Scope.service(authorization: request.headers[.authorization], rawQuery: request.uri.query)
+            ?? (SigV2Presigned.matches(rawQuery: request.uri.query) ? "s3" : nil)
         let service: (any AWSService)?
         if let signingName {
             service = routes.service(signingName: signingName)
@@ -80,7 +83,11 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
     private func verify(
         _ signed: SigV4Request, service: any AWSService, signingName: String
     ) -> Result<SigV4Identity, AWSRefusalAnswer> {
-        switch verifier.verify(signed) {
+        let result =
+            SigV2Presigned.matches(rawQuery: signed.rawQuery)
+            ? verifier.verifyPresignedV2(signed, bucketFromHost: Self.bucketLabel(host: signed.header("Host")))
+            : verifier.verify(signed)
+        switch result {
         case .failure(let error):
             return .failure(AWSRefusalAnswer(service.refusal(.unauthenticated(code: error.awsCode, message: error.message))))
         case .success(let identity) where identity.service != signingName:
@@ -98,7 +105,7 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, service: any AWSService, signingName: String, logger: Logger
     ) async -> AWSResponse {
         let header = { (name: String) -> String? in HTTPField.Name(name).flatMap { request.headers[$0] } }
-        let presigned = request.uri.query?.contains("X-Amz-Signature=") ?? false
+        let presigned = (request.uri.query?.contains("X-Amz-Signature=") ?? false) || SigV2Presigned.matches(rawQuery: request.uri.query)
         let declared = header("x-amz-content-sha256") ?? (presigned ? "UNSIGNED-PAYLOAD" : nil)
         guard let declared else {
             return service.refusal(
@@ -141,6 +148,15 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
                 status: answer.status)
         }
         return answer
+    }
+
+    /// The first label of a host name that has several and is not an IP address: the bucket, if the
+    /// request is virtual-host addressed (a version-2 signature covers it).
+    static func bucketLabel(host: String?) -> String? {
+        guard let host, let name = host.split(separator: ":").first else { return nil }
+        let labels = name.split(separator: ".")
+        guard labels.count > 1, !labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) else { return nil }
+        return String(labels[0])
     }
 
     private static func response(_ answer: AWSResponse, context: Context) async throws -> Response {

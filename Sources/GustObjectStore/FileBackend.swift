@@ -29,7 +29,7 @@ public final class FileBackend: ObjectBackend, Sendable {
 
     public func write<Chunks: AsyncSequence & Sendable>(_ chunks: Chunks, digests: BlobDigests) async throws(S3Error) -> String
     where Chunks.Element == [UInt8] {
-        let blobID = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let blobID = Self.newID()
         let temporary = "\(root)/tmp/\(blobID)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .internalError("cannot create \(temporary): errno \(errno)") }
@@ -119,6 +119,81 @@ public final class FileBackend: ObjectBackend, Sendable {
             }
         }
     }
+
+    /// Joined in the kernel (`copy_file_range`, which also shares extents where the file system can)
+    /// rather than read and written through the process.
+    public func compose(_ parts: [(blobID: String, size: Int64)]) async throws(S3Error) -> String {
+        let blobID = Self.newID()
+        let temporary = "\(root)/tmp/\(blobID)"
+        let final = path(blobID)
+        let sources = parts.map { (path($0.blobID), $0.size) }
+        do {
+            try await BlockingIO.run {
+                let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw S3Error.internalError("cannot create \(temporary): errno \(errno)") }
+                defer { close(fd) }
+                for (source, size) in sources {
+                    let input = open(source, O_RDONLY | O_CLOEXEC)
+                    guard input >= 0 else { throw S3Error.internalError("cannot open part \(source): errno \(errno)") }
+                    defer { close(input) }
+                    try Self.copy(input, to: fd, count: size, name: source)
+                }
+                guard fsync(fd) == 0 else { throw S3Error.internalError("fsync failed: errno \(errno)") }
+                let directory = (final as NSString).deletingLastPathComponent
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                guard rename(temporary, final) == 0 else { throw S3Error.internalError("rename failed: errno \(errno)") }
+                Self.syncDirectory(directory)
+            }
+        } catch {
+            unlink(temporary)
+            throw (error as? S3Error) ?? .internalError("\(error)")
+        }
+        return blobID
+    }
+
+    /// `copy_file_range(2)`: glibc declares it only under `_GNU_SOURCE`, which Swift's Glibc module
+    /// is not built with, so it is looked up by name.
+    typealias CopyFileRange = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
+    static let copyFileRange: CopyFileRange? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "copy_file_range")
+        .map { unsafeBitCast($0, to: CopyFileRange.self) }
+
+    /// Appends `count` bytes of `input` (from its offset) to `output`: in the kernel when it can,
+    /// else through a buffer (a kernel without `copy_file_range`, or file systems it refuses).
+    static func copy(_ input: Int32, to output: Int32, count: Int64, name: String) throws {
+        var remaining = count
+        if let copyFileRange {
+            while remaining > 0 {
+                let copied = copyFileRange(input, nil, output, nil, Int(min(remaining, 1 << 30)), 0)
+                if copied < 0 && errno == EINTR { continue }
+                if copied < 0 && (errno == ENOSYS || errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP) { break }
+                guard copied > 0 else { throw S3Error.internalError("short copy of \(name): errno \(errno)") }
+                remaining -= Int64(copied)
+            }
+        }
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        while remaining > 0 {
+            let got = buffer.withUnsafeMutableBytes { Foundation.read(input, $0.baseAddress, Int(min(Int64(chunkSize), remaining))) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { throw S3Error.internalError("short read of \(name): errno \(errno)") }
+            try writeAll(output, Array(buffer[0..<got]))
+            remaining -= Int64(got)
+        }
+    }
+
+    public func blobIDs() async throws(S3Error) -> [String] {
+        let blobs = "\(root)/blobs"
+        do {
+            return try await BlockingIO.run {
+                try FileManager.default.contentsOfDirectory(atPath: blobs).flatMap { shard in
+                    (try? FileManager.default.contentsOfDirectory(atPath: "\(blobs)/\(shard)")) ?? []
+                }
+            }
+        } catch {
+            throw .internalError("cannot list \(blobs): \(error)")
+        }
+    }
+
+    static func newID() -> String { UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "") }
 
     public func delete(_ blobID: String) async {
         let path = path(blobID)

@@ -13,6 +13,11 @@ public protocol ObjectBackend: Sendable {
     /// The blob as a file, when the backend keeps files (the gateway then sends it without copying).
     func filePath(_ blobID: String) -> String?
     func delete(_ blobID: String) async
+    /// A new blob holding `parts` one after another (a completed multipart upload), durable when
+    /// this returns; the parts stay as they are.
+    func compose(_ parts: [(blobID: String, size: Int64)]) async throws(S3Error) -> String
+    /// Every blob there is, to collect those nothing names after a crash.
+    func blobIDs() async throws(S3Error) -> [String]
 }
 
 /// Runs blocking file work off the cooperative pool, which has only as many threads as cores.

@@ -52,13 +52,14 @@ public struct ObjectRecord: Sendable, Equatable, Codable {
 }
 
 /// Where buckets and object metadata live. Every method is one transaction.
-public protocol ObjectMetadataStore: Sendable {
+public protocol ObjectMetadataStore: MultipartStore {
     /// False when the bucket exists already.
     func createBucket(_ bucket: BucketRecord) async throws(S3Error) -> Bool
     func bucket(named name: String) async throws(S3Error) -> BucketRecord?
     func buckets() async throws(S3Error) -> [BucketRecord]
-    /// Fails with `BucketNotEmpty` while it holds objects.
-    func deleteBucket(named name: String) async throws(S3Error)
+    /// Fails with `BucketNotEmpty` while it holds objects. Uploads in progress go with it: returns
+    /// their parts' blobs, for the caller to delete.
+    func deleteBucket(named name: String) async throws(S3Error) -> [String]
 
     /// Stores the object, replacing the key's previous version; returns the record as stored (with
     /// its sequencer) and the blob the previous version used, for the caller to delete.
@@ -68,4 +69,6 @@ public protocol ObjectMetadataStore: Sendable {
     func deleteObject(bucket: String, key: String) async throws(S3Error) -> String?
     /// Keys of `bucket` starting with `prefix`, in UTF-8 byte order, strictly after `after`, at most `limit`.
     func objects(bucket: String, prefix: String, after: String?, limit: Int) async throws(S3Error) -> [ObjectRecord]
+    /// Every blob an object or an upload's part names.
+    func referencedBlobIDs() async throws(S3Error) -> Set<String>
 }

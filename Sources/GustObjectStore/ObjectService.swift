@@ -33,7 +33,20 @@ public final class ObjectService: Sendable {
     }
 
     public func deleteBucket(_ name: String) async throws(S3Error) {
-        try await store.deleteBucket(named: name)
+        for blob in try await store.deleteBucket(named: name) { await backend.delete(blob) }
+    }
+
+    /// Deletes the blobs no object or part names: left by a crash between a blob's rename and the
+    /// commit that names it. Only while nothing writes, so at start, before the endpoint serves.
+    @discardableResult
+    public func collectOrphans() async throws(S3Error) -> Int {
+        let referenced = try await store.referencedBlobIDs()
+        var collected = 0
+        for blob in try await backend.blobIDs() where !referenced.contains(blob) {
+            await backend.delete(blob)
+            collected += 1
+        }
+        return collected
     }
 
     /// S3's rules for new bucket names: 3–63 characters of lower-case letters, digits, dots and
@@ -87,15 +100,35 @@ public final class ObjectService: Sendable {
         try Self.validateKey(key)
         _ = try await self.bucket(bucket)
         try await checkWrite(options.conditions, bucket: bucket, key: key)
+        let (blob, digests) = try await writeBlob(body, options: options)
+        do throws(S3Error) {
+            // Checked again at commit time: another writer may have won the race meanwhile.
+            try await checkWrite(options.conditions, bucket: bucket, key: key)
+            let record = ObjectRecord(
+                bucket: bucket, key: key, blobID: blob, size: digests.size, etag: digests.md5Hex, contentHeaders: options.contentHeaders,
+                userMetadata: options.userMetadata, checksums: digests.checksums, tags: options.tags)
+            let (stored, replaced) = try await store.putObject(record)
+            if let replaced { await backend.delete(replaced) }
+            return stored
+        } catch {
+            await backend.delete(blob)
+            throw error
+        }
+    }
+
+    /// Streams `body` into a new blob and checks it against the digests the request declared
+    /// (Content-MD5, `x-amz-checksum-*` headers or trailers); the blob is gone if they differ.
+    func writeBlob<Chunks: AsyncSequence & Sendable>(
+        _ body: Chunks, options: WriteOptions
+    ) async throws(S3Error) -> (blob: String, digests: BlobDigests) where Chunks.Element == [UInt8] {
         let digests = BlobDigests(options.checksumAlgorithms.union(options.expectedChecksums.keys))
         let blob = try await backend.write(body, digests: digests)
         do throws(S3Error) {
-            let md5 = digests.md5Hex
             if let expected = options.contentMD5 {
                 guard let raw = Data(base64Encoded: expected), raw.count == 16 else {
                     throw S3Error(.invalidDigest, "The Content-MD5 you specified was invalid.")
                 }
-                guard raw.map({ String(format: "%02x", $0) }).joined() == md5 else {
+                guard raw.map({ String(format: "%02x", $0) }).joined() == digests.md5Hex else {
                     throw S3Error(.badDigest, "The Content-MD5 you specified did not match what we received.")
                 }
             }
@@ -107,14 +140,7 @@ public final class ObjectService: Sendable {
             for (algorithm, expected) in expected where checksums[algorithm.rawValue] != expected {
                 throw S3Error(.badDigest, "The \(algorithm.rawValue) you specified did not match the calculated checksum.")
             }
-            // Checked again at commit time: another writer may have won the race meanwhile.
-            try await checkWrite(options.conditions, bucket: bucket, key: key)
-            let record = ObjectRecord(
-                bucket: bucket, key: key, blobID: blob, size: digests.size, etag: md5, contentHeaders: options.contentHeaders,
-                userMetadata: options.userMetadata, checksums: checksums, tags: options.tags)
-            let (stored, replaced) = try await store.putObject(record)
-            if let replaced { await backend.delete(replaced) }
-            return stored
+            return (blob, digests)
         } catch {
             await backend.delete(blob)
             throw error
@@ -160,7 +186,7 @@ public final class ObjectService: Sendable {
         _ = try await store.putObject(record)
     }
 
-    private func checkWrite(_ conditions: WriteConditions, bucket: String, key: String) async throws(S3Error) {
+    func checkWrite(_ conditions: WriteConditions, bucket: String, key: String) async throws(S3Error) {
         guard conditions.ifNoneMatchAny || conditions.ifMatch != nil else { return }
         let existing = try await store.object(bucket: bucket, key: key)
         try conditions.check(existing)

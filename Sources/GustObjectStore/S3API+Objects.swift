@@ -140,15 +140,8 @@ extension S3API {
     }
 
     func copyObject(_ request: S3Request, _ bucket: String, _ key: String) async throws(S3Error) -> AWSResponse {
-        guard var source = request.header("x-amz-copy-source") else { throw S3Error(.invalidArgument, "Copy Source must be given") }
-        if let question = source.firstIndex(of: "?") { source = String(source[..<question]) }
-        source = S3Request.percentDecoded(source)
-        if source.hasPrefix("/") { source.removeFirst() }
-        guard let slash = source.firstIndex(of: "/"), slash != source.startIndex, source.index(after: slash) != source.endIndex else {
-            throw S3Error(.invalidArgument, "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
-        }
-        let sourceBucket = String(source[..<slash])
-        let sourceKey = String(source[source.index(after: slash)...])
+        guard let header = request.header("x-amz-copy-source") else { throw S3Error(.invalidArgument, "Copy Source must be given") }
+        let (sourceBucket, sourceKey) = try Self.copySource(header)
         try ObjectService.validateKey(key)
         let directive = request.header("x-amz-metadata-directive")?.uppercased() ?? "COPY"
         guard directive == "COPY" || directive == "REPLACE" else {
@@ -163,10 +156,7 @@ extension S3API {
         if request.header("x-amz-tagging-directive")?.uppercased() != "REPLACE" {
             options.tags = (try await objects.object(bucket: sourceBucket, key: sourceKey)).tags
         }
-        let conditions = ReadConditions(
-            ifMatch: request.header("x-amz-copy-source-if-match"), ifNoneMatch: request.header("x-amz-copy-source-if-none-match"),
-            ifModifiedSince: S3Date.parseHTTP(request.header("x-amz-copy-source-if-modified-since")),
-            ifUnmodifiedSince: S3Date.parseHTTP(request.header("x-amz-copy-source-if-unmodified-since")))
+        let conditions = Self.copySourceConditions(request)
         let copied = try await objects.copy(
             from: (sourceBucket, sourceKey), to: bucket, key: key, options: options, replaceMetadata: directive == "REPLACE",
             sourceConditions: conditions)

@@ -66,13 +66,12 @@ public struct S3API: AWSService {
         switch request.method {
         case "PUT":
             if request.has("tagging") { return try await putTagging(request, bucket, key) }
-            if request.has("partNumber") || request.has("uploadId") {
-                throw S3Error(.notImplemented, "Multipart uploads are not implemented yet.")
-            }
+            if let uploadID = request.query["uploadId"] { return try await uploadPart(request, bucket, key, uploadID: uploadID) }
             if request.header("x-amz-copy-source") != nil { return try await copyObject(request, bucket, key) }
             return try await putObject(request, bucket, key)
         case "GET":
             if request.has("tagging") { return try await getTagging(bucket, key) }
+            if let uploadID = request.query["uploadId"] { return try await listParts(request, bucket, key, uploadID: uploadID) }
             return try await getObject(request, bucket, key, head: false)
         case "HEAD":
             return try await getObject(request, bucket, key, head: true)
@@ -81,11 +80,14 @@ public struct S3API: AWSService {
                 try await objects.setTags(bucket: bucket, key: key, tags: [:])
                 return AWSResponse(status: 204, headers: [], body: [])
             }
+            if let uploadID = request.query["uploadId"] { return try await abortUpload(bucket, key, uploadID: uploadID) }
             try ObjectService.validateKey(key)
             try await objects.delete(bucket: bucket, key: key)
             return AWSResponse(status: 204, headers: [], body: [])
         case "POST":
-            throw S3Error(.notImplemented, "Multipart uploads are not implemented yet.")
+            if request.has("uploads") { return try await createUpload(request, bucket, key) }
+            if let uploadID = request.query["uploadId"] { return try await completeUpload(request, bucket, key, uploadID: uploadID) }
+            throw S3Error(.notImplemented, "This object operation is not implemented.")
         default:
             throw S3Error(.methodNotAllowed, "The specified method is not allowed against this resource.")
         }
@@ -128,6 +130,7 @@ public struct S3API: AWSService {
                 _ = try await objects.bucket(bucket)
                 return Self.xml(XMLElement(name: "VersioningConfiguration"))
             }
+            if request.has("uploads") { return try await listUploads(request, bucket) }
             if request.query.keys.contains(where: { !Self.listParameters.contains($0) }) {
                 throw S3Error(.notImplemented, "This bucket subresource is not implemented.")
             }

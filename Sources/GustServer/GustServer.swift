@@ -115,6 +115,9 @@ public struct GustServer: Sendable {
         let objects: ObjectService
         do {
             objects = ObjectService(store: store, backend: try FileBackend(root: "\(dataDirectory)/objects"), region: FunctionName.region)
+            // Before the endpoint serves: nothing may be writing a blob its commit will name.
+            let collected = try await objects.collectOrphans()
+            if collected > 0 { logger.info("collected \(collected) object blobs no object names (left by a crash)") }
         } catch {
             throw GustError.internalError("cannot prepare the object store: \(error)")
         }

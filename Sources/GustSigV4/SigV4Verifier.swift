@@ -9,7 +9,7 @@ import Foundation
 
 /// Verifies AWS Signature Version 4 requests, in the header form and the presigned query form.
 public struct SigV4Verifier: Sendable {
-    private let credentials: @Sendable (String) -> SigV4Key?
+    let credentials: @Sendable (String) -> SigV4Key?
     public let maxClockSkew: TimeInterval
 
     /// Signing keys change once a day per key and scope; deriving one costs four HMACs.
@@ -104,7 +104,7 @@ public struct SigV4Verifier: Sendable {
     /// A temporary key is only good with its token, and a token only with its key: AWS refuses
     /// both mismatches the same way, as an invalid security token. Whether the token is signed
     /// is the client's business (botocore signs it), as on AWS.
-    private func checkSessionToken(_ key: SigV4Key, _ request: SigV4Request) throws(SigV4Error) {
+    func checkSessionToken(_ key: SigV4Key, _ request: SigV4Request) throws(SigV4Error) {
         let sent = request.header("X-Amz-Security-Token") ?? request.queryValue("X-Amz-Security-Token")
         switch (key.sessionToken, sent) {
         case (nil, nil):

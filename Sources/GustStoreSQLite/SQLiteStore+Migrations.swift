@@ -227,6 +227,25 @@ extension SQLiteStore {
                     INSERT INTO object_sequencer (value) VALUES (0);
                     """)
         }
+        migrator.registerMigration("v10-multipart") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE multipart_uploads (
+                        upload_id TEXT PRIMARY KEY,
+                        bucket TEXT NOT NULL,
+                        key BLOB NOT NULL,
+                        record TEXT NOT NULL
+                    );
+                    CREATE INDEX multipart_uploads_by_key ON multipart_uploads (bucket, key, upload_id);
+                    CREATE TABLE multipart_parts (
+                        upload_id TEXT NOT NULL,
+                        number INTEGER NOT NULL,
+                        blob_id TEXT NOT NULL,
+                        record TEXT NOT NULL,
+                        PRIMARY KEY (upload_id, number)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

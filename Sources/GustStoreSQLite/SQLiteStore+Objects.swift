@@ -25,31 +25,46 @@ extension SQLiteStore: ObjectMetadataStore {
         try await objectsRead { db in try Row.fetchAll(db, sql: "SELECT * FROM buckets ORDER BY name").map(Self.bucket) }
     }
 
-    public func deleteBucket(named name: String) async throws(S3Error) {
+    public func deleteBucket(named name: String) async throws(S3Error) -> [String] {
         try await objectsWrite { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", arguments: [name]) != nil {
                 throw S3Error(.bucketNotEmpty, "The bucket you tried to delete is not empty", resource: "/\(name)")
             }
             try db.execute(sql: "DELETE FROM buckets WHERE name = ?", arguments: [name])
             if db.changesCount == 0 { throw S3Error.noSuchBucket(name) }
+            let uploads = "SELECT upload_id FROM multipart_uploads WHERE bucket = ?"
+            let blobs = try String.fetchAll(
+                db, sql: "SELECT blob_id FROM multipart_parts WHERE upload_id IN (\(uploads))", arguments: [name])
+            try db.execute(sql: "DELETE FROM multipart_parts WHERE upload_id IN (\(uploads))", arguments: [name])
+            try db.execute(sql: "DELETE FROM multipart_uploads WHERE bucket = ?", arguments: [name])
+            return blobs
+        }
+    }
+
+    public func referencedBlobIDs() async throws(S3Error) -> Set<String> {
+        try await objectsRead { db in
+            Set(try String.fetchAll(db, sql: "SELECT blob_id FROM objects UNION ALL SELECT blob_id FROM multipart_parts"))
         }
     }
 
     public func putObject(_ object: ObjectRecord) async throws(S3Error) -> (stored: ObjectRecord, replacedBlob: String?) {
-        try await objectsWrite { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM buckets WHERE name = ?", arguments: [object.bucket]) != nil else {
-                throw S3Error.noSuchBucket(object.bucket)
-            }
-            let key = Data(object.key.utf8)
-            let previous = try String.fetchOne(
-                db, sql: "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", arguments: [object.bucket, key])
-            var stored = object
-            stored.sequencer = try Self.nextSequencer(db)
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO objects (bucket, key, blob_id, record) VALUES (?, ?, ?, ?)",
-                arguments: [object.bucket, key, object.blobID, try Self.encode(stored)])
-            return (stored, previous)
+        try await objectsWrite { db in try Self.putObject(db, object) }
+    }
+
+    static func putObject(_ db: Database, _ object: ObjectRecord) throws -> (stored: ObjectRecord, replacedBlob: String?) {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM buckets WHERE name = ?", arguments: [object.bucket]) != nil else {
+            throw S3Error.noSuchBucket(object.bucket)
         }
+        let key = Data(object.key.utf8)
+        let previous = try String.fetchOne(
+            db, sql: "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", arguments: [object.bucket, key])
+        var stored = object
+        stored.sequencer = try nextSequencer(db)
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO objects (bucket, key, blob_id, record) VALUES (?, ?, ?, ?)",
+            arguments: [object.bucket, key, object.blobID, try encode(stored)])
+        // A tagging change rewrites the same blob: nothing to delete then.
+        return (stored, previous == object.blobID ? nil : previous)
     }
 
     public func object(bucket: String, key: String) async throws(S3Error) -> ObjectRecord? {

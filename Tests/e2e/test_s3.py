@@ -7,8 +7,10 @@ import base64
 import datetime
 import hashlib
 import hmac
+import json
 import os
 import socket
+import subprocess
 import uuid
 import zlib
 
@@ -345,3 +347,165 @@ def test_bad_input_gets_s3_errors(server, bucket):
     assert answer.status_code == 400 and b"<Code>MalformedXML</Code>" in answer.content
     # The server is still up.
     assert client.list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+# MARK: multipart
+
+MiB = 1024 * 1024
+
+
+def test_multipart_upload(s3, bucket):
+    parts_data = [os.urandom(5 * MiB), os.urandom(5 * MiB), b"tail bytes"]
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="big/file.bin", ContentType="video/mp4", Metadata={"kind": "movie"})
+    upload_id = upload["UploadId"]
+    listed = s3.list_multipart_uploads(Bucket=bucket)
+    assert [u["UploadId"] for u in listed.get("Uploads", [])] == [upload_id]
+    etags = []
+    # Parts may arrive in any order and be uploaded again; the last upload of a number counts.
+    s3.upload_part(Bucket=bucket, Key="big/file.bin", UploadId=upload_id, PartNumber=2, Body=b"replaced below")
+    for number in (3, 2, 1):
+        answer = s3.upload_part(Bucket=bucket, Key="big/file.bin", UploadId=upload_id, PartNumber=number, Body=parts_data[number - 1])
+        assert answer["ETag"] == '"%s"' % hashlib.md5(parts_data[number - 1]).hexdigest()
+    etags = ['"%s"' % hashlib.md5(p).hexdigest() for p in parts_data]
+    parts = s3.list_parts(Bucket=bucket, Key="big/file.bin", UploadId=upload_id)
+    assert [(p["PartNumber"], p["ETag"], p["Size"]) for p in parts["Parts"]] == \
+        [(i + 1, etags[i], len(parts_data[i])) for i in range(3)]
+    page = s3.list_parts(Bucket=bucket, Key="big/file.bin", UploadId=upload_id, MaxParts=2)
+    assert page["IsTruncated"] and page["NextPartNumberMarker"] == 2
+    assert [p["PartNumber"] for p in s3.list_parts(Bucket=bucket, Key="big/file.bin", UploadId=upload_id,
+                                                     PartNumberMarker=2)["Parts"]] == [3]
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="big/file.bin", UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": i + 1, "ETag": etags[i]} for i in range(3)]})
+    expected_etag = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts_data)).hexdigest() + "-3"
+    assert done["ETag"] == '"%s"' % expected_etag
+    got = s3.get_object(Bucket=bucket, Key="big/file.bin")
+    assert got["Body"].read() == b"".join(parts_data)
+    assert got["ETag"] == done["ETag"] and got["ContentType"] == "video/mp4" and got["Metadata"] == {"kind": "movie"}
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    # The upload is gone once completed.
+    again = error_of(lambda: s3.upload_part(Bucket=bucket, Key="big/file.bin", UploadId=upload_id, PartNumber=1, Body=b"x"))
+    assert again["Error"]["Code"] == "NoSuchUpload" and again["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_multipart_errors(s3, bucket):
+    key = "m/errors"
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    small = [s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=n, Body=b"small %d" % n)["ETag"] for n in (1, 2)]
+    complete = lambda parts: s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
+    assert error_of(lambda: complete([{"PartNumber": 1, "ETag": small[0]}, {"PartNumber": 2, "ETag": small[1]}]))["Error"]["Code"] == "EntityTooSmall"
+    assert error_of(lambda: complete([{"PartNumber": 2, "ETag": small[1]}, {"PartNumber": 1, "ETag": small[0]}]))["Error"]["Code"] == "InvalidPartOrder"
+    assert error_of(lambda: complete([{"PartNumber": 1, "ETag": '"00000000000000000000000000000000"'}]))["Error"]["Code"] == "InvalidPart"
+    assert error_of(lambda: complete([{"PartNumber": 7, "ETag": small[0]}]))["Error"]["Code"] == "InvalidPart"
+    assert error_of(lambda: s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=10001, Body=b"x"))["Error"]["Code"] == "InvalidArgument"
+    assert error_of(lambda: s3.upload_part(Bucket=bucket, Key="other", UploadId=upload_id, PartNumber=1, Body=b"x"))["Error"]["Code"] == "NoSuchUpload"
+    assert error_of(lambda: s3.list_parts(Bucket=bucket, Key=key, UploadId="nope"))["Error"]["Code"] == "NoSuchUpload"
+    # A one-part upload may be small: the last part has no minimum.
+    done = complete([{"PartNumber": 1, "ETag": small[0]}])
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"small 1"
+    assert done["ETag"].endswith('-1"')
+    # Abort forgets an upload and its parts.
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key + "2")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key=key + "2", UploadId=upload_id, PartNumber=1, Body=b"x")
+    s3.abort_multipart_upload(Bucket=bucket, Key=key + "2", UploadId=upload_id)
+    assert error_of(lambda: s3.abort_multipart_upload(Bucket=bucket, Key=key + "2", UploadId=upload_id))["Error"]["Code"] == "NoSuchUpload"
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key=key + "2"))["Error"]["Code"] == "404"
+
+
+def test_malformed_complete_xml(server, bucket):
+    s3 = s3_client(server.endpoint)
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="x")["UploadId"]
+    for body in [b"<CompleteMultipartUpload><Part>", b"<CompleteMultipartUpload></CompleteMultipartUpload>",
+                 b"<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",
+                 b"not xml at all"]:
+        request = AWSRequest(method="POST", url=f"{server.endpoint}/{bucket}/x?uploadId={upload_id}", data=body,
+                             headers={"X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()})
+        SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", REGION).add_auth(request)
+        answer = requests.post(request.url, data=body, headers=dict(request.headers), timeout=10)
+        assert answer.status_code == 400 and b"<Code>MalformedXML</Code>" in answer.content, body
+    s3.abort_multipart_upload(Bucket=bucket, Key="x", UploadId=upload_id)
+
+
+def test_upload_part_copy_and_checksums(s3, bucket):
+    source = os.urandom(6 * MiB)
+    s3.put_object(Bucket=bucket, Key="source", Body=source)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="copied", ChecksumAlgorithm="SHA256")
+    assert upload["ChecksumAlgorithm"] == "SHA256"
+    upload_id = upload["UploadId"]
+    first = s3.upload_part_copy(Bucket=bucket, Key="copied", UploadId=upload_id, PartNumber=1,
+                                CopySource={"Bucket": bucket, "Key": "source"}, CopySourceRange="bytes=0-%d" % (5 * MiB - 1))
+    assert first["CopyPartResult"]["ETag"] == '"%s"' % hashlib.md5(source[:5 * MiB]).hexdigest()
+    bad_range = error_of(lambda: s3.upload_part_copy(Bucket=bucket, Key="copied", UploadId=upload_id, PartNumber=2,
+                                                     CopySource={"Bucket": bucket, "Key": "source"}, CopySourceRange="bytes=0-%d" % (7 * MiB)))
+    assert bad_range["Error"]["Code"] == "InvalidRange"
+    second = s3.upload_part(Bucket=bucket, Key="copied", UploadId=upload_id, PartNumber=2, Body=b"end", ChecksumAlgorithm="SHA256")
+    part_sums = [p["ChecksumSHA256"] for p in s3.list_parts(Bucket=bucket, Key="copied", UploadId=upload_id)["Parts"]]
+    assert part_sums[1] == second["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(b"end").digest()).decode()
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="copied", UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"], "ChecksumSHA256": part_sums[0]},
+                                   {"PartNumber": 2, "ETag": second["ETag"], "ChecksumSHA256": part_sums[1]}]})
+    composite = base64.b64encode(hashlib.sha256(b"".join(base64.b64decode(s) for s in part_sums)).digest()).decode() + "-2"
+    assert done["ChecksumSHA256"] == composite
+    assert s3.get_object(Bucket=bucket, Key="copied")["Body"].read() == source[:5 * MiB] + b"end"
+
+
+def test_list_multipart_uploads_paging(s3, bucket):
+    ids = {}
+    for key in ["a/1", "a/2", "b", "c/x/y"]:
+        ids[key] = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    listed = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/")
+    assert [u["Key"] for u in listed.get("Uploads", [])] == ["b"]
+    assert [p["Prefix"] for p in listed["CommonPrefixes"]] == ["a/", "c/"]
+    page = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=2)
+    assert [u["Key"] for u in page["Uploads"]] == ["a/1", "a/2"] and page["IsTruncated"]
+    rest = s3.list_multipart_uploads(Bucket=bucket, KeyMarker=page["NextKeyMarker"], UploadIdMarker=page["NextUploadIdMarker"])
+    assert [u["Key"] for u in rest["Uploads"]] == ["b", "c/x/y"]
+    assert [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket, Prefix="a/")["Uploads"]] == ["a/1", "a/2"]
+    for key, upload_id in ids.items():
+        s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+
+
+# MARK: awscli
+
+
+@pytest.fixture(scope="module")
+def aws_s3(server, tmp_path_factory):
+    """aws_s3('s3', 'cp', ...) -> stdout; raises with stderr on failure."""
+    home = tmp_path_factory.mktemp("awscli")
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_DEFAULT_REGION=REGION,
+               AWS_CONFIG_FILE=str(home / "config"), AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"), AWS_MAX_ATTEMPTS="1")
+
+    def run(*args):
+        cmd = ["aws", *args, "--endpoint-url", server.endpoint]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}"
+        return proc.stdout
+
+    return run
+
+
+def test_awscli_s3_commands(server, aws_s3, tmp_path):
+    name = f"cli-{uuid.uuid4().hex[:10]}"
+    aws_s3("s3", "mb", f"s3://{name}")
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(64 * MiB))
+    aws_s3("s3", "cp", str(big), f"s3://{name}/big.bin")  # 8 MiB parts: a multipart upload
+    head = json.loads(aws_s3("s3api", "head-object", "--bucket", name, "--key", "big.bin"))
+    assert head["ContentLength"] == 64 * MiB and head["ETag"].endswith('-8"')
+    back = tmp_path / "back.bin"
+    aws_s3("s3", "cp", f"s3://{name}/big.bin", str(back))  # ranged GETs in parallel
+    assert hashlib.sha256(back.read_bytes()).digest() == hashlib.sha256(big.read_bytes()).digest()
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "a.txt").write_text("a")
+    (tree / "sub" / "b.txt").write_text("b")
+    aws_s3("s3", "sync", str(tree), f"s3://{name}/tree")
+    listing = aws_s3("s3", "ls", "--recursive", f"s3://{name}/tree/")
+    assert "tree/a.txt" in listing and "tree/sub/b.txt" in listing
+    assert "PRE sub/" in aws_s3("s3", "ls", f"s3://{name}/tree/")
+    url = aws_s3("s3", "presign", f"s3://{name}/tree/a.txt", "--expires-in", "60").strip()
+    assert requests.get(url, timeout=10).content == b"a"
+    aws_s3("s3", "rm", "--recursive", f"s3://{name}/")
+    aws_s3("s3", "rb", f"s3://{name}")
+    assert name not in aws_s3("s3", "ls")
