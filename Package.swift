@@ -105,8 +105,8 @@ let package = Package(
         .target(
             name: "GustEvents",
             dependencies: [
-                "GustCore", "GustStore", "GustScheduler", "GustQueue", "GustAWSWire",
-                .product(name: "Logging", package: "swift-log"),
+                "GustCore", "GustStore", "GustScheduler", "GustQueue", "GustAWSWire", "GustObjectStore",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),

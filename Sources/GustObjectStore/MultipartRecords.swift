@@ -77,6 +77,6 @@ public protocol MultipartStore: Sendable {
     func abortUpload(id: String) async throws(S3Error) -> [String]
     /// Stores the object and forgets the upload in one transaction; returns the object as stored,
     /// the blob of the version it replaced, and every part's blob (all for the caller to delete).
-    func completeUpload(id: String, object: ObjectRecord) async throws(S3Error)
+    func completeUpload(id: String, object: ObjectRecord, event: ObjectEvent?) async throws(S3Error)
         -> (stored: ObjectRecord, replacedBlob: String?, partBlobs: [String])
 }

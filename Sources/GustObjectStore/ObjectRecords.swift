@@ -52,7 +52,7 @@ public struct ObjectRecord: Sendable, Equatable, Codable {
 }
 
 /// Where buckets and object metadata live. Every method is one transaction.
-public protocol ObjectMetadataStore: MultipartStore {
+public protocol ObjectMetadataStore: MultipartStore, ObjectEventStore {
     /// False when the bucket exists already.
     func createBucket(_ bucket: BucketRecord) async throws(S3Error) -> Bool
     func bucket(named name: String) async throws(S3Error) -> BucketRecord?
@@ -62,11 +62,15 @@ public protocol ObjectMetadataStore: MultipartStore {
     func deleteBucket(named name: String) async throws(S3Error) -> [String]
 
     /// Stores the object, replacing the key's previous version; returns the record as stored (with
-    /// its sequencer) and the blob the previous version used, for the caller to delete.
-    func putObject(_ object: ObjectRecord) async throws(S3Error) -> (stored: ObjectRecord, replacedBlob: String?)
+    /// its sequencer) and the blob the previous version used, for the caller to delete. `event`
+    /// (its name and origin) is stored with it when the bucket has a notification configuration.
+    func putObject(_ object: ObjectRecord, event: ObjectEvent?) async throws(S3Error) -> (stored: ObjectRecord, replacedBlob: String?)
     func object(bucket: String, key: String) async throws(S3Error) -> ObjectRecord?
-    /// Removes the key; returns its blob, nil when there was none.
-    func deleteObject(bucket: String, key: String) async throws(S3Error) -> String?
+    /// Removes the key; returns its blob, nil when there was none (and then stores no event).
+    func deleteObject(bucket: String, key: String, event: ObjectEvent?) async throws(S3Error) -> String?
+    /// Replaces the bucket's notification configuration; nil removes it.
+    func setNotification(_ configuration: NotificationConfiguration?, bucket: String) async throws(S3Error)
+    func notification(bucket: String) async throws(S3Error) -> NotificationConfiguration?
     /// Keys of `bucket` starting with `prefix`, in UTF-8 byte order, strictly after `after`, at most `limit`.
     func objects(bucket: String, prefix: String, after: String?, limit: Int) async throws(S3Error) -> [ObjectRecord]
     /// Every blob an object or an upload's part names.

@@ -85,7 +85,8 @@ extension ObjectService {
     }
 
     public func completeUpload(
-        bucket: String, key: String, uploadID: String, parts requested: [CompletedPart], conditions: WriteConditions
+        bucket: String, key: String, uploadID: String, parts requested: [CompletedPart], conditions: WriteConditions,
+        origin: ObjectEvent.Origin = ObjectEvent.Origin()
     ) async throws(S3Error) -> ObjectRecord {
         let upload = try await upload(uploadID, bucket: bucket, key: key)
         guard !requested.isEmpty else {
@@ -125,7 +126,9 @@ extension ObjectService {
                 record.checksums[algorithm.rawValue] = Self.compositeChecksum(algorithm, chosen.compactMap { $0.checksums[algorithm.rawValue] })
             }
             try await checkWrite(conditions, bucket: bucket, key: key)
-            let (object, replaced, partBlobs) = try await store.completeUpload(id: uploadID, object: record)
+            let event = ObjectEvent(bucket: bucket, key: key, name: ObjectEvent.Name.completeMultipartUpload.rawValue, origin: origin)
+            let (object, replaced, partBlobs) = try await store.completeUpload(id: uploadID, object: record, event: event)
+            eventsCommitted()
             if let replaced { await backend.delete(replaced) }
             for part in partBlobs { await backend.delete(part) }
             return object

@@ -9,11 +9,21 @@ public final class ObjectService: Sendable {
     public let store: any ObjectMetadataStore
     public let backend: any ObjectBackend
     public let region: String
+    /// Called after a change that stored an event, so that delivery starts at once.
+    let eventsCommitted: @Sendable () -> Void
+    /// Whether a notification rule's function or queue exists (S3 validates destinations).
+    let destinationExists: @Sendable (NotificationConfiguration.Rule) async -> Bool
 
-    public init(store: any ObjectMetadataStore, backend: any ObjectBackend, region: String = "us-east-1") {
+    public init(
+        store: any ObjectMetadataStore, backend: any ObjectBackend, region: String = "us-east-1",
+        eventsCommitted: @escaping @Sendable () -> Void = {},
+        destinationExists: @escaping @Sendable (NotificationConfiguration.Rule) async -> Bool = { _ in true }
+    ) {
         self.store = store
         self.backend = backend
         self.region = region
+        self.eventsCommitted = eventsCommitted
+        self.destinationExists = destinationExists
     }
 
     // MARK: Buckets
@@ -90,6 +100,9 @@ public final class ObjectService: Sendable {
         public var conditions: WriteConditions = WriteConditions()
         /// Where checksums sent as trailers (after an aws-chunked body) are found once it ended.
         public var trailers: AWSBodyStream?
+        /// What a notification of the write says happened, and who did it.
+        public var eventName = ObjectEvent.Name.put
+        public var origin = ObjectEvent.Origin()
 
         public init() {}
     }
@@ -107,7 +120,9 @@ public final class ObjectService: Sendable {
             let record = ObjectRecord(
                 bucket: bucket, key: key, blobID: blob, size: digests.size, etag: digests.md5Hex, contentHeaders: options.contentHeaders,
                 userMetadata: options.userMetadata, checksums: digests.checksums, tags: options.tags)
-            let (stored, replaced) = try await store.putObject(record)
+            let event = ObjectEvent(bucket: bucket, key: key, name: options.eventName.rawValue, origin: options.origin)
+            let (stored, replaced) = try await store.putObject(record, event: event)
+            eventsCommitted()
             if let replaced { await backend.delete(replaced) }
             return stored
         } catch {
@@ -157,9 +172,11 @@ public final class ObjectService: Sendable {
 
     /// Deletes the key if it exists (deleting a missing key succeeds, as on S3); true when it did.
     @discardableResult
-    public func delete(bucket: String, key: String) async throws(S3Error) -> Bool {
+    public func delete(bucket: String, key: String, origin: ObjectEvent.Origin = ObjectEvent.Origin()) async throws(S3Error) -> Bool {
         _ = try await self.bucket(bucket)
-        guard let blob = try await store.deleteObject(bucket: bucket, key: key) else { return false }
+        let event = ObjectEvent(bucket: bucket, key: key, name: ObjectEvent.Name.delete.rawValue, origin: origin)
+        guard let blob = try await store.deleteObject(bucket: bucket, key: key, event: event) else { return false }
+        eventsCommitted()
         await backend.delete(blob)
         return true
     }
@@ -175,6 +192,7 @@ public final class ObjectService: Sendable {
             options.contentHeaders = original.contentHeaders
             options.userMetadata = original.userMetadata
         }
+        options.eventName = .copy
         options.checksumAlgorithms.formUnion(original.checksums.keys.compactMap(BlobDigests.Algorithm.init(rawValue:)))
         return try await put(
             bucket: bucket, key: key, body: backend.read(original.blobID, offset: 0, length: original.size), options: options)
@@ -183,7 +201,18 @@ public final class ObjectService: Sendable {
     public func setTags(bucket: String, key: String, tags: [String: String]) async throws(S3Error) {
         var record = try await object(bucket: bucket, key: key)
         record.tags = tags
-        _ = try await store.putObject(record)
+        _ = try await store.putObject(record, event: nil)
+    }
+
+    /// Replaces the bucket's notification configuration once every destination exists.
+    public func setNotification(_ configuration: NotificationConfiguration, bucket: String) async throws(S3Error) {
+        _ = try await self.bucket(bucket)
+        var missing: [String] = []
+        for rule in configuration.rules where await !destinationExists(rule) { missing.append(rule.arn) }
+        guard missing.isEmpty else {
+            throw S3Error(.invalidArgument, "Unable to validate the following destination configurations: \(missing.joined(separator: ", "))")
+        }
+        try await store.setNotification(configuration.rules.isEmpty ? nil : configuration, bucket: bucket)
     }
 
     func checkWrite(_ conditions: WriteConditions, bucket: String, key: String) async throws(S3Error) {

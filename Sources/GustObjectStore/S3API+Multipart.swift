@@ -74,7 +74,7 @@ extension S3API {
             conditions.ifNoneMatchAny = true
         }
         conditions.ifMatch = request.header("If-Match")
-        let object = try await objects.completeUpload(bucket: bucket, key: key, uploadID: uploadID, parts: parts, conditions: conditions)
+        let object = try await objects.completeUpload(bucket: bucket, key: key, uploadID: uploadID, parts: parts, conditions: conditions, origin: request.origin)
         var children = [
             S3XML.element("Location", "/\(bucket)/\(key)"), S3XML.element("Bucket", bucket), S3XML.element("Key", key),
             S3XML.element("ETag", "\"\(object.etag)\""),

@@ -12,6 +12,7 @@ extension S3API {
     /// tags, digests to check, preconditions.
     func writeOptions(_ request: S3Request) throws(S3Error) -> ObjectService.WriteOptions {
         var options = ObjectService.WriteOptions()
+        options.origin = request.origin
         for name in Self.contentHeaderNames {
             guard var value = request.header(name) else { continue }
             if name == "Content-Encoding" {
@@ -183,7 +184,7 @@ extension S3API {
             }
             do {
                 try ObjectService.validateKey(key)
-                try await objects.delete(bucket: bucket, key: key)
+                try await objects.delete(bucket: bucket, key: key, origin: request.origin)
                 if !quiet { result.addChild(S3XML.element("Deleted", children: [S3XML.element("Key", key)])) }
             } catch {
                 result.addChild(

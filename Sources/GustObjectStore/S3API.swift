@@ -82,7 +82,7 @@ public struct S3API: AWSService {
             }
             if let uploadID = request.query["uploadId"] { return try await abortUpload(bucket, key, uploadID: uploadID) }
             try ObjectService.validateKey(key)
-            try await objects.delete(bucket: bucket, key: key)
+            try await objects.delete(bucket: bucket, key: key, origin: request.origin)
             return AWSResponse(status: 204, headers: [], body: [])
         case "POST":
             if request.has("uploads") { return try await createUpload(request, bucket, key) }
@@ -109,6 +109,11 @@ public struct S3API: AWSService {
     private func bucketRequest(_ request: S3Request, _ bucket: String) async throws(S3Error) -> AWSResponse {
         switch request.method {
         case "PUT":
+            if request.has("notification") {
+                let configuration = try NotificationConfiguration.parse(try await request.document())
+                try await objects.setNotification(configuration, bucket: bucket)
+                return AWSResponse(status: 200, headers: [], body: [])
+            }
             if !request.query.isEmpty { throw S3Error(.notImplemented, "This bucket subresource is not implemented.") }
             _ = try await request.document()
             try await objects.createBucket(bucket)
@@ -125,6 +130,11 @@ public struct S3API: AWSService {
                 // us-east-1 is the empty constraint, as S3 answers it.
                 let constraint = S3XML.element("LocationConstraint", record.region == "us-east-1" ? "" : record.region)
                 return Self.xml(constraint)
+            }
+            if request.has("notification") {
+                _ = try await objects.bucket(bucket)
+                let configuration = try await objects.store.notification(bucket: bucket) ?? NotificationConfiguration()
+                return Self.xml(configuration.xml())
             }
             if request.has("versioning") {
                 _ = try await objects.bucket(bucket)

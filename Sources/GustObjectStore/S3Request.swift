@@ -57,6 +57,12 @@ struct S3Request {
         }
     }
 
+    /// Who a notification of this request's change names. The endpoint does not pass on the
+    /// client's address, so records say the loopback address.
+    var origin: ObjectEvent.Origin {
+        ObjectEvent.Origin(principal: raw.caller?.accessKey ?? "anonymous", sourceIP: "127.0.0.1", requestID: AWSRequestID.make())
+    }
+
     var bodyStream: AWSBodyStream { raw.bodyStream ?? AWSBodyStream(bytes: raw.body) }
 
     static func parseQuery(_ query: String?) -> [String: String] {

@@ -112,9 +112,23 @@ public struct GustServer: Sendable {
         })
         let triggers = HTTPTriggers(store: store, keys: store, urls: store, invoker: scheduler, verifier: verifier)
         try await triggers.reload()
+        let notifier = BucketNotifier(
+            events: store, asyncQueue: store, queues: queues, region: FunctionName.region, enqueued: { worker.notify() }, logger: logger)
         let objects: ObjectService
         do {
-            objects = ObjectService(store: store, backend: try FileBackend(root: "\(dataDirectory)/objects"), region: FunctionName.region)
+            objects = ObjectService(
+                store: store, backend: try FileBackend(root: "\(dataDirectory)/objects"), region: FunctionName.region,
+                eventsCommitted: { notifier.notify() },
+                destinationExists: { rule in
+                    switch rule.target {
+                    case .function:
+                        guard let (name, _) = try? FunctionName.parse(rule.arn), let found = try? await store.latest(name) else { return false }
+                        return found != nil
+                    case .queue:
+                        let name = rule.arn.split(separator: ":").last.map(String.init) ?? rule.arn
+                        return (try? await queues.queue(named: name)) != nil
+                    }
+                })
             // Before the endpoint serves: nothing may be writing a blob its commit will name.
             let collected = try await objects.collectOrphans()
             if collected > 0 { logger.info("collected \(collected) object blobs no object names (left by a crash)") }
@@ -161,7 +175,7 @@ public struct GustServer: Sendable {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    recorder, KeepAliveReaper(scheduler: scheduler), worker, pollers, retention, app,
+                    recorder, KeepAliveReaper(scheduler: scheduler), worker, pollers, retention, notifier, app,
                     QueueMaintenance(queues: queues, logger: logger), http,
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -246,6 +246,9 @@ extension SQLiteStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v11-object-events") { db in
+            try db.execute(sql: "CREATE TABLE object_events (id INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL)")
+        }
         return migrator
     }
 }

@@ -75,12 +75,12 @@ extension SQLiteStore: MultipartStore {
         try await objectsWrite { db in try Self.forgetUpload(db, id) }
     }
 
-    public func completeUpload(id: String, object: ObjectRecord) async throws(S3Error)
+    public func completeUpload(id: String, object: ObjectRecord, event: ObjectEvent?) async throws(S3Error)
         -> (stored: ObjectRecord, replacedBlob: String?, partBlobs: [String])
     {
         try await objectsWrite { db in
             let parts = try Self.forgetUpload(db, id)
-            let (stored, replaced) = try Self.putObject(db, object)
+            let (stored, replaced) = try Self.putObject(db, object, event: event)
             return (stored, replaced, parts)
         }
     }

@@ -47,11 +47,11 @@ extension SQLiteStore: ObjectMetadataStore {
         }
     }
 
-    public func putObject(_ object: ObjectRecord) async throws(S3Error) -> (stored: ObjectRecord, replacedBlob: String?) {
-        try await objectsWrite { db in try Self.putObject(db, object) }
+    public func putObject(_ object: ObjectRecord, event: ObjectEvent?) async throws(S3Error) -> (stored: ObjectRecord, replacedBlob: String?) {
+        try await objectsWrite { db in try Self.putObject(db, object, event: event) }
     }
 
-    static func putObject(_ db: Database, _ object: ObjectRecord) throws -> (stored: ObjectRecord, replacedBlob: String?) {
+    static func putObject(_ db: Database, _ object: ObjectRecord, event: ObjectEvent?) throws -> (stored: ObjectRecord, replacedBlob: String?) {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM buckets WHERE name = ?", arguments: [object.bucket]) != nil else {
             throw S3Error.noSuchBucket(object.bucket)
         }
@@ -63,6 +63,13 @@ extension SQLiteStore: ObjectMetadataStore {
         try db.execute(
             sql: "INSERT OR REPLACE INTO objects (bucket, key, blob_id, record) VALUES (?, ?, ?, ?)",
             arguments: [object.bucket, key, object.blobID, try encode(stored)])
+        if var event {
+            event.size = stored.size
+            event.etag = stored.etag
+            event.sequencer = stored.sequencer
+            event.time = stored.lastModified
+            try recordEvent(db, event)
+        }
         // A tagging change rewrites the same blob: nothing to delete then.
         return (stored, previous == object.blobID ? nil : previous)
     }
@@ -75,13 +82,55 @@ extension SQLiteStore: ObjectMetadataStore {
         }
     }
 
-    public func deleteObject(bucket: String, key: String) async throws(S3Error) -> String? {
+    public func deleteObject(bucket: String, key: String, event: ObjectEvent?) async throws(S3Error) -> String? {
         try await objectsWrite { db in
             let blob = try String.fetchOne(
                 db, sql: "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", arguments: [bucket, Data(key.utf8)])
             try db.execute(sql: "DELETE FROM objects WHERE bucket = ? AND key = ?", arguments: [bucket, Data(key.utf8)])
+            if blob != nil, var event {
+                event.sequencer = try Self.nextSequencer(db)
+                event.time = Date()
+                try Self.recordEvent(db, event)
+            }
             return blob
         }
+    }
+
+    public func setNotification(_ configuration: NotificationConfiguration?, bucket: String) async throws(S3Error) {
+        try await objectsWrite { db in
+            try db.execute(
+                sql: "UPDATE buckets SET notification = ? WHERE name = ?", arguments: [try configuration.map(Self.encode), bucket])
+            if db.changesCount == 0 { throw S3Error.noSuchBucket(bucket) }
+        }
+    }
+
+    public func notification(bucket: String) async throws(S3Error) -> NotificationConfiguration? {
+        try await objectsRead { db in
+            try String.fetchOne(db, sql: "SELECT notification FROM buckets WHERE name = ?", arguments: [bucket])
+                .map { try Self.decode(NotificationConfiguration.self, $0) }
+        }
+    }
+
+    public func pendingObjectEvents(limit: Int) async throws(S3Error) -> [ObjectEvent] {
+        try await objectsRead { db in
+            try Row.fetchAll(db, sql: "SELECT id, record FROM object_events ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+                var event = try Self.decode(ObjectEvent.self, row["record"] as String)
+                event.id = row["id"]
+                return event
+            }
+        }
+    }
+
+    public func deleteObjectEvent(id: Int64) async throws(S3Error) {
+        try await objectsWrite { db in try db.execute(sql: "DELETE FROM object_events WHERE id = ?", arguments: [id]) }
+    }
+
+    /// Stores the event for delivery, in the caller's transaction, when the bucket has somewhere
+    /// to deliver it.
+    static func recordEvent(_ db: Database, _ event: ObjectEvent) throws {
+        let configured = try String.fetchOne(db, sql: "SELECT notification FROM buckets WHERE name = ?", arguments: [event.bucket])
+        guard configured != nil else { return }
+        try db.execute(sql: "INSERT INTO object_events (record) VALUES (?)", arguments: [try encode(event)])
     }
 
     public func objects(bucket: String, prefix: String, after: String?, limit: Int) async throws(S3Error) -> [ObjectRecord] {
