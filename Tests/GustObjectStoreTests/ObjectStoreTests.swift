@@ -99,4 +99,72 @@ import Testing
         for try await chunk in service.backend.read(record.blobID, offset: 0, length: record.size) { read += chunk }
         #expect(read == Array("new".utf8))
     }
+
+    @Test func multipartETagsAndCompositeChecksumsAsS3ComputesThem() {
+        // md5("a") and md5("b"), joined as binary, hashed again, with the part count.
+        let etag = ObjectService.multipartETag(["0cc175b9c0f1b6a831c399e269772661", "92eb5ffee6ae2fec3ad71c777531578f"])
+        #expect(etag == "96e024ba2074fe77e8e965ba43a704be-2")
+        #expect(etag.count == 34)
+        let sha = BlobDigests([.sha256])
+        sha.update(Array("x".utf8))
+        let one = sha.checksums["SHA256"]!
+        #expect(ObjectService.compositeChecksum(.sha256, [one]).hasSuffix("-1"))
+        #expect(ObjectService.unquoted("\"abc\"") == "abc" && ObjectService.unquoted("abc") == "abc")
+    }
+
+    @Test func notificationRulesMatchEventsAndKeys() throws {
+        let rule = NotificationConfiguration.Rule(
+            id: "r", target: .queue, arn: "arn:aws:sqs:us-east-1:000000000000:q", events: ["s3:ObjectCreated:*"], prefix: "up/", suffix: ".jpg")
+        #expect(rule.matches(event: "ObjectCreated:Put", key: "up/a.jpg"))
+        #expect(rule.matches(event: "ObjectCreated:CompleteMultipartUpload", key: "up/b/c.jpg"))
+        #expect(!rule.matches(event: "ObjectRemoved:Delete", key: "up/a.jpg"))
+        #expect(!rule.matches(event: "ObjectCreated:Put", key: "down/a.jpg"))
+        #expect(!rule.matches(event: "ObjectCreated:Put", key: "up/a.png"))
+        let exact = NotificationConfiguration.Rule(id: "e", target: .function, arn: "f", events: ["s3:ObjectRemoved:Delete"])
+        #expect(exact.matches(event: "ObjectRemoved:Delete", key: "x") && !exact.matches(event: "ObjectRemoved:DeleteMarkerCreated", key: "x"))
+
+        let document = """
+            <NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><CloudFunctionConfiguration><Id>a</Id>\
+            <CloudFunction>arn:aws:lambda:us-east-1:000000000000:function:f</CloudFunction><Event>s3:ObjectCreated:Put</Event>\
+            <Filter><S3Key><FilterRule><Name>Prefix</Name><Value>in/</Value></FilterRule></S3Key></Filter></CloudFunctionConfiguration>\
+            <QueueConfiguration><Queue>arn:aws:sqs:us-east-1:000000000000:q</Queue><Event>s3:ObjectRemoved:*</Event></QueueConfiguration>\
+            </NotificationConfiguration>
+            """
+        let parsed = try NotificationConfiguration.parse(Array(document.utf8))
+        #expect(parsed.rules.count == 2)
+        #expect(parsed.rules[0] == .init(id: "a", target: .function, arn: "arn:aws:lambda:us-east-1:000000000000:function:f", events: ["s3:ObjectCreated:Put"], prefix: "in/"))
+        #expect(parsed.rules[1].target == .queue && !parsed.rules[1].id.isEmpty)
+        #expect(throws: S3Error.self) { try NotificationConfiguration.parse(Array("<NotificationConfiguration><TopicConfiguration/>".utf8)) }
+        #expect(throws: S3Error.self) {
+            try NotificationConfiguration.parse(Array("<NotificationConfiguration><QueueConfiguration><Queue>q</Queue><Event>s3:Nope</Event></QueueConfiguration></NotificationConfiguration>".utf8))
+        }
+    }
+
+    @Test func eventRecordsEncodeKeysAndSequencersAsS3Does() throws {
+        #expect(ObjectEvent.encodedKey("uploads/my cat (1)+é.jpg") == "uploads/my+cat+%281%29%2B%C3%A9.jpg")
+        #expect(ObjectEvent.sequencer(255) == "00000000000000FF")
+        let event = ObjectEvent(bucket: "b", key: "k 1", name: "ObjectCreated:Put", size: 3, etag: "abc", sequencer: 7)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(event.payload(configurationID: "c", region: "us-east-1"))) as? [String: Any])
+        let record = try #require((json["Records"] as? [[String: Any]])?.first)
+        let object = try #require((record["s3"] as? [String: Any])?["object"] as? [String: Any])
+        #expect(object["key"] as? String == "k+1" && object["eTag"] as? String == "abc" && object["size"] as? Int == 3)
+        #expect(record["eventName"] as? String == "ObjectCreated:Put" && record["eventSource"] as? String == "aws:s3")
+    }
+
+    @Test func blobsNoObjectNamesAreCollected() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gust-orphans-\(UUID().uuidString)").path
+        let store = try SQLiteStore(path: root + ".sqlite")
+        let backend = try FileBackend(root: root)
+        let service = ObjectService(store: store, backend: backend)
+        try await service.createBucket("bkt")
+        let kept = try await service.put(bucket: "bkt", key: "k", body: AsyncStream { $0.yield([1, 2, 3]); $0.finish() }, options: .init())
+        let upload = try await service.createUpload(bucket: "bkt", key: "m", options: .init())
+        let part = try await service.putPart(
+            bucket: "bkt", key: "m", uploadID: upload.uploadID, number: 1, body: AsyncStream { $0.yield([4]); $0.finish() }, options: .init())
+        // A blob written and renamed, whose commit never happened.
+        let orphan = try await backend.write(AsyncStream { $0.yield([9]); $0.finish() }, digests: BlobDigests())
+        #expect(try await service.collectOrphans() == 1)
+        #expect(Set(try await backend.blobIDs()) == [kept.blobID, part.blobID])
+        #expect(!FileManager.default.fileExists(atPath: backend.path(orphan)))
+    }
 }
