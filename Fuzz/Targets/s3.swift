@@ -1,7 +1,8 @@
 // S3's hand-written parsing: the aws-chunked framing of streaming uploads (unsigned, and signed
 // with a fixed key so the signature checks run), Range headers, the request's path and query,
-// `x-amz-tagging` and HTTP dates, and the XML documents of batch deletes and tagging (parsed by
-// FoundationXML, walked by hand). The first byte picks which; the rest is the input.
+// `x-amz-tagging` and HTTP dates, version-2 presigned signatures, event-record key encoding, the
+// XML documents of batch deletes, tagging, notification configurations and multipart completions
+// (parsed by FoundationXML, walked by hand). The first byte picks which; the rest is the input.
 import Crypto
 import GustAWSWire
 
@@ -41,10 +42,20 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = try? S3API.tags(query: text)
         _ = S3Date.parseHTTP(text)
         _ = S3Request.urlEncoded(text)
+        _ = ObjectEvent.encodedKey(text)
+        _ = try? S3API.copyRange(text)
+        _ = try? S3API.copySource(text)
+        let presigned = SigV4Request(method: "GET", rawPath: text, rawQuery: text, headers: [("Host", text), ("x-amz-meta-a", text)])
+        _ = SigV2Presigned.stringToSign(presigned, expires: text, resource: text)
+        _ = SigV4Verifier(credentials: { _ in "secret" }).verifyPresignedV2(presigned, bucketFromHost: text)
     default:
         if let root = S3XML.parse(input) {
             for object in root.children(named: "Object") { _ = object.text("Key") }
             for tag in root.child("TagSet")?.children(named: "Tag") ?? [] { _ = (tag.text("Key"), tag.text("Value")) }
+        }
+        if let configuration = try? NotificationConfiguration.parse(input) {
+            _ = configuration.xml()
+            for rule in configuration.rules { _ = rule.matches(event: "ObjectCreated:Put", key: text) }
         }
     }
     return 0

@@ -13,10 +13,13 @@ public final class ObjectService: Sendable {
     let eventsCommitted: @Sendable () -> Void
     /// Whether a notification rule's function or queue exists (S3 validates destinations).
     let destinationExists: @Sendable (NotificationConfiguration.Rule) async -> Bool
+    /// Called with every bucket's name after one was created or deleted (functions' host names).
+    let bucketsChanged: @Sendable ([String]) -> Void
 
     public init(
         store: any ObjectMetadataStore, backend: any ObjectBackend, region: String = "us-east-1",
         eventsCommitted: @escaping @Sendable () -> Void = {},
+        bucketsChanged: @escaping @Sendable ([String]) -> Void = { _ in },
         destinationExists: @escaping @Sendable (NotificationConfiguration.Rule) async -> Bool = { _ in true }
     ) {
         self.store = store
@@ -24,6 +27,7 @@ public final class ObjectService: Sendable {
         self.region = region
         self.eventsCommitted = eventsCommitted
         self.destinationExists = destinationExists
+        self.bucketsChanged = bucketsChanged
     }
 
     // MARK: Buckets
@@ -35,6 +39,11 @@ public final class ObjectService: Sendable {
                 .bucketAlreadyOwnedByYou, "Your previous request to create the named bucket succeeded and you already own it.",
                 resource: "/\(name)")
         }
+        await announceBuckets()
+    }
+
+    private func announceBuckets() async {
+        if let buckets = try? await store.buckets() { bucketsChanged(buckets.map(\.name)) }
     }
 
     public func bucket(_ name: String) async throws(S3Error) -> BucketRecord {
@@ -44,6 +53,7 @@ public final class ObjectService: Sendable {
 
     public func deleteBucket(_ name: String) async throws(S3Error) {
         for blob in try await store.deleteBucket(named: name) { await backend.delete(blob) }
+        await announceBuckets()
     }
 
     /// Deletes the blobs no object or part names: left by a crash between a blob's rename and the

@@ -13,7 +13,7 @@ public struct S3API: AWSService {
     /// Host names under which `bucket.NAME` is virtual-host addressing.
     let virtualHostSuffixes: [String]
 
-    public init(objects: ObjectService, virtualHostSuffixes: [String] = ["localhost", "s3.localhost"]) {
+    public init(objects: ObjectService, virtualHostSuffixes: [String] = ["localhost", "s3.localhost", "gust.internal"]) {
         self.objects = objects
         self.virtualHostSuffixes = virtualHostSuffixes
     }

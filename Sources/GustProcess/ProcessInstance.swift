@@ -196,6 +196,11 @@ final class ProcessInstance: FunctionInstance, Sendable {
         if configuration.networks != nil, configuration.sandbox.isolatesNetwork(function), let port = configuration.endpoint.port {
             ownNetwork = ServiceEnvironment.endpointURL(host: "127.0.0.1", port: port)
         }
+        // Where the sandbox shows Gust's hosts file, the endpoint is a name, so that S3 clients
+        // may address buckets as `BUCKET.gust.internal` (`SandboxHosts`).
+        if configuration.sandbox.profile.hostsFile != nil, let url = ownNetwork ?? spec.services.endpoint {
+            ownNetwork = SandboxHosts.named(url)
+        }
         var env = spec.services.applied(to: function.environment, endpoint: ownNetwork)
         let pythonDir = configuration.interpreters.python.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
         let path = ([pythonDir].compactMap { $0 } + ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"])

@@ -34,6 +34,9 @@ public struct Sandbox: Sendable {
         /// give each instance a network namespace of its own.
         public var nsenter: String?
         public var pasta: String?
+        /// Gust's own hosts file (`SandboxHosts`), shown as `/etc/hosts`: it names the endpoint
+        /// `gust.internal` and every bucket `BUCKET.gust.internal`.
+        public var hostsFile: String?
 
         public init(
             setpriv: String?, users: SandboxUsers?, seccompFilter: String?, readOnly: [String], maxOpenFiles: Int = 1024,
@@ -188,7 +191,8 @@ public struct Sandbox: Sendable {
         for link in topLinks { args += ["--symlink", link.target, link.path] }
         for top in topDirectories { bind(top, top) }
         directory("/etc")
-        for entry in etcPresent { bind("/etc/\(entry)", "/etc/\(entry)") }
+        for entry in etcPresent where !(entry == "hosts" && profile.hostsFile != nil) { bind("/etc/\(entry)", "/etc/\(entry)") }
+        if let hosts = profile.hostsFile { bind(hosts, "/etc/hosts") }
         if let uid, let files = profile.users?.accountFiles(uid: uid) {
             bind(files.passwd, "/etc/passwd")
             bind(files.group, "/etc/group")

@@ -61,9 +61,10 @@ public struct GustServer: Sendable {
         }
         logger.info("interpreters", metadata: ["python": "\(interpreters.python ?? "missing")", "node": "\(interpreters.node ?? "missing")"])
         let pythonPackages = PythonPackages.find(configured: config.pythonPackages, dataDirectory: dataDirectory, logger: logger)
+        let hosts = SandboxHosts(path: "\(dataDirectory)/sandbox/hosts")
         let sandbox = try SandboxSetup(configuration: config, logger: logger).sandbox(
             dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory, interpreters: interpreters,
-            shown: [pythonPackages].compactMap { $0 })
+            shown: [pythonPackages].compactMap { $0 }, hostsFile: hosts.path)
         let limiter = MemoryLimiter.detect(logger: logger, cpu: CPUShare(floorCores: config.cpuFloorCores))
         let processConfiguration = ProcessRuntime.Configuration(
             interpreters: interpreters, sandbox: sandbox, memoryLimiter: limiter, pythonPackages: pythonPackages)
@@ -119,6 +120,7 @@ public struct GustServer: Sendable {
             objects = ObjectService(
                 store: store, backend: try FileBackend(root: "\(dataDirectory)/objects"), region: FunctionName.region,
                 eventsCommitted: { notifier.notify() },
+                bucketsChanged: { buckets in hosts.update(buckets: buckets) },
                 destinationExists: { rule in
                     switch rule.target {
                     case .function:
@@ -129,6 +131,7 @@ public struct GustServer: Sendable {
                         return (try? await queues.queue(named: name)) != nil
                     }
                 })
+            hosts.update(buckets: try await store.buckets().map(\.name))
             // Before the endpoint serves: nothing may be writing a blob its commit will name.
             let collected = try await objects.collectOrphans()
             if collected > 0 { logger.info("collected \(collected) object blobs no object names (left by a crash)") }

@@ -12,7 +12,8 @@ struct SandboxSetup {
     /// `shown`: more host directories instances see read-only at their own paths (the Python
     /// runtime's packages).
     func sandbox(
-        dataDirectory: String, bootstrapDirectory: String, interpreters: Interpreters, shown: [String] = []
+        dataDirectory: String, bootstrapDirectory: String, interpreters: Interpreters, shown: [String] = [],
+        hostsFile: String? = nil
     ) throws(GustError) -> Sandbox {
         let mode = try mode()
         let prefixes = Sandbox.interpreterPrefixes([interpreters.python, interpreters.node].compactMap { $0 }) + shown
@@ -20,7 +21,8 @@ struct SandboxSetup {
             let profile = Sandbox.Profile(setpriv: nil, users: nil, seccompFilter: nil, readOnly: prefixes)
             return Sandbox(mode: mode, dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory, profile: profile)
         }
-        let profile = try Sandbox.Profile.hardened(directory: "\(dataDirectory)/sandbox", readOnly: prefixes, logger: logger)
+        var profile = try Sandbox.Profile.hardened(directory: "\(dataDirectory)/sandbox", readOnly: prefixes, logger: logger)
+        profile.hostsFile = hostsFile
         return Sandbox(mode: mode, dataDirectory: dataDirectory, bootstrapDirectory: bootstrapDirectory, profile: profile)
     }
 

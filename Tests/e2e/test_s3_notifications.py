@@ -258,3 +258,39 @@ def test_kill_9_during_parallel_uploads_loses_no_acknowledged_object_or_event(tm
         assert blobs == listed
     finally:
         server.stop()
+
+
+# Reads and writes the bucket it is told with both of botocore's addressing styles, through the
+# AWS_ENDPOINT_URL and credentials Gust gives it.
+BOTH_STYLES_HANDLER = """
+import os
+import boto3
+from botocore.config import Config
+
+def handler(event, context):
+    result = {"endpoint": os.environ["AWS_ENDPOINT_URL"]}
+    for style in ("virtual", "path"):
+        s3 = boto3.client("s3", config=Config(s3={"addressing_style": style}))
+        key = "from-function-" + style
+        s3.put_object(Bucket=event["bucket"], Key=key, Body=style.encode())
+        result[style] = s3.get_object(Bucket=event["bucket"], Key=key)["Body"].read().decode()
+        result[style + "_url"] = s3.meta.endpoint_url
+    return result
+"""
+
+
+def test_functions_reach_buckets_in_both_addressing_styles(server, name):
+    s3, _, lam = clients(server.endpoint)
+    s3.create_bucket(Bucket=name)
+    lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
+                        Code={"ZipFile": make_zip({"app.py": BOTH_STYLES_HANDLER})}, Timeout=20)
+    try:
+        answer = lam.invoke(FunctionName=name, Payload=json.dumps({"bucket": name}).encode())
+        result = json.loads(answer["Payload"].read())
+        assert "FunctionError" not in answer, result
+        assert result["virtual"] == "virtual" and result["path"] == "path", result
+        # A host name, not an IP address: botocore then addresses buckets as BUCKET.gust.internal.
+        assert result["endpoint"].startswith("http://gust.internal:"), result
+        assert s3.get_object(Bucket=name, Key="from-function-virtual")["Body"].read() == b"virtual"
+    finally:
+        lam.delete_function(FunctionName=name)
