@@ -8,10 +8,22 @@
 #   Benchmarks/run.sh sqs      SQS throughput and long-poll wake-up against moto_server and raw SQLite
 #                              (its own venv, .venv-bench, with moto[server]; GUST_SCRATCH_PATH picks the
 #                              build directory, default .build; extra arguments go to bench_sqs.py)
+#   Benchmarks/run.sh s3       S3 GET/PUT of 4 KiB and 64 MiB objects against nginx, moto_server and dd+fsync,
+#                              and memory during a 1 GiB upload (installs nginx, wrk and curl if missing; the same
+#                              venv, GUST_SCRATCH_PATH and extra arguments as sqs, which go to bench_s3.py)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export SWIFT_DETERMINISTIC_HASHING=1
-if [ "${1:-}" = sqs ]; then
+if [ "${1:-}" = sqs ] || [ "${1:-}" = s3 ]; then
+  if [ "$1" = s3 ]; then
+    missing=()
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    for pkg in wrk curl; do command -v "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    if [ "${#missing[@]}" -gt 0 ]; then
+      SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+      $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+    fi
+  fi
   VENV="$PWD/.venv-bench"
   if [ ! -x "$VENV/bin/python" ]; then
     "$(python3 -c 'import sys; print(sys.executable)')" -m venv "$VENV"
@@ -20,7 +32,7 @@ if [ "${1:-}" = sqs ]; then
   SCRATCH="${GUST_SCRATCH_PATH:-.build}"
   case "$SCRATCH" in /*) ;; *) SCRATCH="$PWD/$SCRATCH" ;; esac
   swift build -c release --scratch-path "$SCRATCH"
-  exec "$VENV/bin/python" Benchmarks/bench_sqs.py "$SCRATCH/release/gust" "${@:2}"
+  exec "$VENV/bin/python" "Benchmarks/bench_$1.py" "$SCRATCH/release/gust" "${@:2}"
 fi
 missing=()
 for pkg in wrk hyperfine gcc bubblewrap; do

@@ -36,8 +36,10 @@ extension Gateway {
     }
 
     /// The API port keeps fewer descriptors in reserve than the HTTP port, so a flood there
-    /// leaves the API its share; its bodies go up to `maxRequestBytes` (function code).
-    public static let apiListenerSettings = ListenerSettings(maxConnections: 1024, fdReserve: 32, maxBodyBytes: maxRequestBytes)
+    /// leaves the API its share. Its bodies go up to S3's single-PUT limit (5 GiB, streamed to
+    /// disk); each service refuses more than its own limit (`maxRequestBytes` for function code,
+    /// checked by the middleware before it reads a byte).
+    public static let apiListenerSettings = ListenerSettings(maxConnections: 1024, fdReserve: 32, maxBodyBytes: 5 * 1024 * 1024 * 1024)
 }
 
 /// Runs a connection's whole handling task with the connection's event loop as its task

@@ -19,6 +19,10 @@ struct SigV4Middleware<Context: RequestContext>: RouterMiddleware {
         // Large or unannounced bodies are only read for a known key (a small one costs less to
         // read than to check twice).
         let announced = request.headers[.contentLength].flatMap { Int($0) }
+        // The listener lets S3's larger bodies through; the Lambda API's limit is refused unread.
+        if let announced, announced > maxBodyBytes {
+            throw GustError(.requestTooLarge, "Request must be smaller than \(maxBodyBytes) bytes for the operation")
+        }
         if announced.map({ $0 > Gateway.preflightThreshold }) ?? true {
             if let error = verifier.preflight(SigV4Request(request.head, uri: request.uri, body: [])) { throw error }
         }
