@@ -101,6 +101,14 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
             {
                 return refuse(.payloadTooLarge)
             }
+            // Clients that ask (botocore on every PutObject) wait a second for this before they
+            // send the body. Nothing is owed before it (else it would land inside an answer being
+            // written); a pipelined request's client just waits out its own timeout.
+            if owed == 0, head.version.minor >= 1, head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }),
+                let front = front.context
+            {
+                front.writeAndFlush(NIOAny(Self.continueBuffer(context.channel.allocator)), promise: nil)
+            }
             owed += 1
             if owed == 1 { slot?.setIdle(false) }
             inBody = true
@@ -191,6 +199,12 @@ public final class ConnectionGuard<Answer>: ChannelDuplexHandler, RemovableChann
         } else {
             context.close(promise: nil)
         }
+    }
+
+    static func continueBuffer(_ allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 25)
+        buffer.writeString("HTTP/1.1 100 Continue\r\n\r\n")
+        return buffer
     }
 
     private func stop() {

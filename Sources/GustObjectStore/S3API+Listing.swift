@@ -10,7 +10,7 @@ extension S3API {
     func listObjects(_ request: S3Request, _ bucket: String) async throws(S3Error) -> AWSResponse {
         let v2 = request.query["list-type"] == "2"
         let prefix = request.query["prefix"] ?? ""
-        let delimiter = request.query["delimiter"]
+        let delimiter = request.query["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
         var maxKeys = 1000
         if let raw = request.query["max-keys"] {
             guard let value = Int(raw), value >= 0 else { throw S3Error(.invalidArgument, "Provided max-keys not an integer or within integer range") }
@@ -21,7 +21,7 @@ extension S3API {
         func encode(_ text: String) -> String { urlEncoding == nil ? text : S3Request.urlEncoded(text) }
 
         var after: String?
-        let token = request.query["continuation-token"]
+        let token = request.query["continuation-token"].flatMap { $0.isEmpty ? nil : $0 }
         if v2 {
             if let token {
                 guard let key = PageToken.lastKey(kind: "s3", token: token) else {
@@ -38,7 +38,8 @@ extension S3API {
 
         let root = XMLElement(name: "ListBucketResult")
         root.addChild(S3XML.element("Name", bucket))
-        root.addChild(S3XML.element("Prefix", encode(prefix)))
+        // botocore decodes v2's Prefix but not v1's, and S3 encodes it only in v2.
+        root.addChild(S3XML.element("Prefix", v2 ? encode(prefix) : prefix))
         if v2 {
             if let token { root.addChild(S3XML.element("ContinuationToken", token)) }
             if let start = request.query["start-after"] { root.addChild(S3XML.element("StartAfter", encode(start))) }

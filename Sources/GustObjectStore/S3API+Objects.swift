@@ -15,7 +15,7 @@ extension S3API {
         options.origin = request.origin
         for name in Self.contentHeaderNames {
             guard var value = request.header(name) else { continue }
-            if name == "Content-Encoding" {
+            if name == "Content-Encoding", value.lowercased().contains("aws-chunked") {
                 // `aws-chunked` describes this request's framing, not the object.
                 value = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                     .filter { $0 != "aws-chunked" && !$0.isEmpty }.joined(separator: ",")

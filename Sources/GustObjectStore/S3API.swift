@@ -60,9 +60,17 @@ public struct S3API: AWSService {
     private func route(_ request: S3Request) async throws(S3Error) -> AWSResponse {
         guard let bucket = request.bucket else {
             guard request.method == "GET" else { throw S3Error(.methodNotAllowed, "The specified method is not allowed against this resource.") }
-            return try await listBuckets()
+            return try await listBuckets(request)
         }
         guard let key = request.key else { return try await bucketRequest(request, bucket) }
+        // An object subresource Gust does not serve must never fall through to the object itself
+        // (`PUT ?acl` would replace it, `DELETE ?versionId=…` delete it).
+        if let unknown = request.query.keys.first(where: { !Self.objectParameters.contains($0) && !Self.isSigningParameter($0) }) {
+            throw S3Error(.notImplemented, "A parameter you provided implies functionality that is not implemented: \(unknown)")
+        }
+        if let version = request.query["versionId"], version != "null" {
+            throw S3Error(.invalidArgument, "Invalid version id specified")
+        }
         switch request.method {
         case "PUT":
             if request.has("tagging") { return try await putTagging(request, bucket, key) }
@@ -95,15 +103,32 @@ public struct S3API: AWSService {
 
     // MARK: Buckets
 
-    private func listBuckets() async throws(S3Error) -> AWSResponse {
-        let buckets = try await objects.store.buckets()
+    /// ListBuckets, paged (`max-buckets`, `continuation-token`: the last name shown) and filtered
+    /// by `prefix`.
+    private func listBuckets(_ request: S3Request) async throws(S3Error) -> AWSResponse {
+        let prefix = request.query["prefix"] ?? ""
+        let after = request.query["continuation-token"].flatMap { $0.isEmpty ? nil : $0 }
+        var buckets = try await objects.store.buckets().filter { bucket in bucket.name.hasPrefix(prefix) && (after.map { bucket.name > $0 } ?? true) }
+        var next: String?
+        if let raw = request.query["max-buckets"] {
+            guard let limit = Int(raw), (1...10_000).contains(limit) else {
+                throw S3Error(.invalidArgument, "Argument max-buckets must be an integer between 1 and 10000")
+            }
+            if buckets.count > limit {
+                buckets = Array(buckets.prefix(limit))
+                next = buckets.last?.name
+            }
+        }
         let list = S3XML.element(
             "Buckets",
             children: buckets.map {
                 S3XML.element("Bucket", children: [S3XML.element("Name", $0.name), S3XML.element("CreationDate", S3Date.iso($0.createdAt))])
             })
         let owner = S3XML.element("Owner", children: [S3XML.element("ID", Self.ownerID), S3XML.element("DisplayName", "gust")])
-        return Self.xml(S3XML.element("ListAllMyBucketsResult", children: [owner, list]))
+        var children = [owner, list]
+        if let next { children.append(S3XML.element("ContinuationToken", next)) }
+        if request.has("prefix") { children.append(S3XML.element("Prefix", prefix)) }
+        return Self.xml(S3XML.element("ListAllMyBucketsResult", children: children))
     }
 
     private func bucketRequest(_ request: S3Request, _ bucket: String) async throws(S3Error) -> AWSResponse {
@@ -122,6 +147,8 @@ public struct S3API: AWSService {
             let record = try await objects.bucket(bucket)
             return AWSResponse(status: 200, headers: [("x-amz-bucket-region", record.region)], body: [])
         case "DELETE":
+            // Only the bucket itself: `DELETE ?cors` and friends must not take it with them.
+            if !request.query.isEmpty { throw S3Error(.notImplemented, "This bucket subresource is not implemented.") }
             try await objects.deleteBucket(bucket)
             return AWSResponse(status: 204, headers: [], body: [])
         case "GET":
@@ -157,6 +184,18 @@ public struct S3API: AWSService {
         "list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "encoding-type", "marker",
         "fetch-owner", "x-id",
     ]
+
+    /// Query parameters an object request may carry.
+    static let objectParameters: Set<String> = [
+        "tagging", "uploadId", "uploads", "partNumber", "versionId", "x-id", "max-parts", "part-number-marker", "encoding-type",
+        "response-content-type", "response-content-language",
+        "response-expires", "response-cache-control", "response-content-disposition", "response-content-encoding",
+    ]
+
+    /// A presigned URL's own parameters (SigV4 and version 2).
+    static func isSigningParameter(_ name: String) -> Bool {
+        name.hasPrefix("X-Amz-") || name.hasPrefix("x-amz-") || name == "AWSAccessKeyId" || name == "Signature" || name == "Expires"
+    }
 
     static let ownerID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 

@@ -84,7 +84,7 @@ def test_buckets(s3):
     assert name in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert s3.head_bucket(Bucket=name)["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == REGION
     assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] is None
-    assert error_of(lambda: s3.create_bucket(Bucket=name))["Error"]["Code"] == "BucketAlreadyOwnedByYou"
+    s3.create_bucket(Bucket=name)  # in us-east-1 creating one's own bucket again succeeds, as on S3
     s3.put_object(Bucket=name, Key="k", Body=b"x")
     assert error_of(lambda: s3.delete_bucket(Bucket=name))["Error"]["Code"] == "BucketNotEmpty"
     s3.delete_object(Bucket=name, Key="k")
@@ -348,6 +348,47 @@ def test_bad_input_gets_s3_errors(server, bucket):
     assert answer.status_code == 400 and b"<Code>MalformedXML</Code>" in answer.content
     # The server is still up.
     assert client.list_buckets()["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_unserved_subresources_never_touch_the_object_or_bucket(server, bucket):
+    s3 = s3_client(server.endpoint)
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"precious")
+    assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="kept", ACL="public-read"))["Error"]["Code"] == "NotImplemented"
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="kept", VersionId="bogus"))["Error"]["Code"] == "InvalidArgument"
+    assert error_of(lambda: s3.delete_object(Bucket=bucket, Key="kept", VersionId="bogus"))["Error"]["Code"] == "InvalidArgument"
+    assert s3.get_object(Bucket=bucket, Key="kept", VersionId="null")["Body"].read() == b"precious"
+    assert s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"precious"
+    s3.delete_object(Bucket=bucket, Key="kept")
+    assert error_of(lambda: s3.delete_bucket_cors(Bucket=bucket))["Error"]["Code"] == "NotImplemented"
+    assert s3.head_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_expect_100_continue_is_answered(server, bucket):
+    body = b"after the interim answer"
+    request = AWSRequest(method="PUT", url=f"{server.endpoint}/{bucket}/continued", data=body,
+                         headers={"X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest(), "Expect": "100-continue",
+                                  "Content-Length": str(len(body))})
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", REGION).add_auth(request)
+    head = f"PUT /{bucket}/continued HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in request.headers.items()) + \
+        f"Host: 127.0.0.1:{server.port}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(head.encode())
+        assert sock.recv(1024).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock.sendall(body)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+    assert s3_client(server.endpoint).get_object(Bucket=bucket, Key="continued")["Body"].read() == body
+
+
+def test_list_buckets_pages(s3):
+    names = [f"page-{uuid.uuid4().hex[:8]}-{i}" for i in range(3)]
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    first = s3.list_buckets(MaxBuckets=1, Prefix="page-")
+    assert len(first["Buckets"]) == 1 and first["ContinuationToken"]
+    rest = s3.list_buckets(ContinuationToken=first["ContinuationToken"], Prefix="page-")
+    assert {b["Name"] for b in first["Buckets"] + rest["Buckets"]} >= set(names)
+    for name in names:
+        s3.delete_bucket(Bucket=name)
 
 
 # MARK: multipart
