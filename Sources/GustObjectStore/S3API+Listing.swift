@@ -76,4 +76,41 @@ extension S3API {
         }
         return Self.xml(root)
     }
+
+    /// ListObjectVersions: versioning is never enabled, so every object is its only version,
+    /// `null`, and the latest (what S3 answers for an unversioned bucket).
+    func listVersions(_ request: S3Request, _ bucket: String) async throws(S3Error) -> AWSResponse {
+        let prefix = request.query["prefix"] ?? ""
+        let delimiter = request.query["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
+        let maxKeys = try Self.limit(request.query["max-keys"], name: "max-keys")
+        let keyMarker = request.query["key-marker"].flatMap { $0.isEmpty ? nil : $0 }
+        let urlEncoding = request.query["encoding-type"]
+        func encode(_ text: String) -> String { urlEncoding == nil ? text : S3Request.urlEncoded(text) }
+        let listing = try await objects.list(bucket: bucket, prefix: prefix, delimiter: delimiter, after: keyMarker, maxKeys: maxKeys)
+        var children = [
+            S3XML.element("Name", bucket), S3XML.element("Prefix", encode(prefix)), S3XML.element("KeyMarker", encode(keyMarker ?? "")),
+            S3XML.element("VersionIdMarker", ""), S3XML.element("MaxKeys", String(maxKeys)),
+        ]
+        if let delimiter { children.append(S3XML.element("Delimiter", encode(delimiter))) }
+        if let urlEncoding { children.append(S3XML.element("EncodingType", urlEncoding)) }
+        children.append(S3XML.element("IsTruncated", listing.isTruncated ? "true" : "false"))
+        if listing.isTruncated, let last = listing.lastReturned {
+            children.append(S3XML.element("NextKeyMarker", encode(last)))
+            children.append(S3XML.element("NextVersionIdMarker", "null"))
+        }
+        for object in listing.objects {
+            children.append(
+                S3XML.element(
+                    "Version",
+                    children: [
+                        S3XML.element("Key", encode(object.key)), S3XML.element("VersionId", "null"), S3XML.element("IsLatest", "true"),
+                        S3XML.element("LastModified", S3Date.iso(object.lastModified)), S3XML.element("ETag", "\"\(object.etag)\""),
+                        S3XML.element("Size", String(object.size)), S3XML.element("StorageClass", "STANDARD"), Self.owner("Owner"),
+                    ]))
+        }
+        for common in listing.commonPrefixes {
+            children.append(S3XML.element("CommonPrefixes", children: [S3XML.element("Prefix", encode(common))]))
+        }
+        return Self.xml(S3XML.element("ListVersionsResult", children: children))
+    }
 }

@@ -168,6 +168,7 @@ public struct S3API: AWSService {
                 return Self.xml(XMLElement(name: "VersioningConfiguration"))
             }
             if request.has("uploads") { return try await listUploads(request, bucket) }
+            if request.has("versions") { return try await listVersions(request, bucket) }
             if request.query.keys.contains(where: { !Self.listParameters.contains($0) }) {
                 throw S3Error(.notImplemented, "This bucket subresource is not implemented.")
             }
