@@ -6,13 +6,15 @@ import Testing
 
 @Suite struct ObjectStoreTests {
     @Test func checksumsMatchTheirReferenceVectors() {
-        let digests = BlobDigests([.crc32, .crc32c, .sha1, .sha256])
+        let digests = BlobDigests([.crc32, .crc32c, .sha1, .sha256, .crc64nvme])
         digests.update(Array("1234".utf8))
         digests.update(Array("56789".utf8))
         // CRC-32("123456789") = 0xCBF43926, CRC-32C("123456789") = 0xE3069283.
         #expect(digests.checksums["CRC32"] == Data([0xCB, 0xF4, 0x39, 0x26]).base64EncodedString())
         #expect(digests.checksums["CRC32C"] == Data([0xE3, 0x06, 0x92, 0x83]).base64EncodedString())
         #expect(digests.checksums["SHA1"] == "98O8HYCOBHMq32eZZczDTKeuNEE=")
+        // CRC-64/NVME("123456789") = 0xAE8B14860A799888.
+        #expect(digests.checksums["CRC64NVME"] == Data([0xAE, 0x8B, 0x14, 0x86, 0x0A, 0x79, 0x98, 0x88]).base64EncodedString())
         #expect(digests.md5Hex == "25f9e794323b453885f5181f1b624d0b")
         #expect(digests.size == 9)
     }
