@@ -13,11 +13,13 @@ public struct MultipartUpload: Sendable, Equatable, Codable {
     /// `x-amz-checksum-algorithm` at creation: every part carries that checksum, and the object the
     /// composite of them.
     public var checksumAlgorithm: String?
+    /// `x-amz-checksum-type`: `COMPOSITE` (the default) or `FULL_OBJECT`.
+    public var checksumType: String?
 
     public init(
         uploadID: String = MultipartUpload.newID(), bucket: String, key: String, initiated: Date = Date(),
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:], tags: [String: String] = [:],
-        checksumAlgorithm: String? = nil
+        checksumAlgorithm: String? = nil, checksumType: String? = nil
     ) {
         self.uploadID = uploadID
         self.bucket = bucket
@@ -27,6 +29,7 @@ public struct MultipartUpload: Sendable, Equatable, Codable {
         self.userMetadata = userMetadata
         self.tags = tags
         self.checksumAlgorithm = checksumAlgorithm
+        self.checksumType = checksumType
     }
 
     /// Opaque to clients, unguessable, and URL-safe without escaping.
@@ -79,4 +82,6 @@ public protocol MultipartStore: Sendable {
     /// the blob of the version it replaced, and every part's blob (all for the caller to delete).
     func completeUpload(id: String, object: ObjectRecord, event: ObjectEvent?) async throws(S3Error)
         -> (stored: ObjectRecord, replacedBlob: String?, partBlobs: [String])
+    /// Where an upload completed in the last day went (a repeated Complete answers it again).
+    func completedUpload(id: String) async throws(S3Error) -> (bucket: String, key: String, etag: String)?
 }

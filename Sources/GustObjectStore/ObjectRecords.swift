@@ -31,11 +31,16 @@ public struct ObjectRecord: Sendable, Equatable, Codable {
     public var tags: [String: String]
     /// Increases with every write of the key (a notification's `sequencer`).
     public var sequencer: Int64
+    /// A multipart object's parts in order (GET `?partNumber`, GetObjectAttributes); nil for an
+    /// object written whole.
+    public var parts: [ObjectPart]?
+    /// `COMPOSITE` (a checksum of the parts' checksums, `-N`) or `FULL_OBJECT`; nil without checksums.
+    public var checksumType: String?
 
     public init(
         bucket: String, key: String, blobID: String, size: Int64, etag: String, lastModified: Date = Date(),
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:], checksums: [String: String] = [:],
-        tags: [String: String] = [:], sequencer: Int64 = 0
+        tags: [String: String] = [:], sequencer: Int64 = 0, parts: [ObjectPart]? = nil, checksumType: String? = nil
     ) {
         self.bucket = bucket
         self.key = key
@@ -48,6 +53,19 @@ public struct ObjectRecord: Sendable, Equatable, Codable {
         self.checksums = checksums
         self.tags = tags
         self.sequencer = sequencer
+        self.parts = parts
+        self.checksumType = checksumType
+    }
+}
+
+/// One part of a multipart object, as completed.
+public struct ObjectPart: Sendable, Equatable, Codable {
+    public var size: Int64
+    public var checksums: [String: String]
+
+    public init(size: Int64, checksums: [String: String] = [:]) {
+        self.size = size
+        self.checksums = checksums
     }
 }
 

@@ -9,12 +9,28 @@ extension ObjectService {
     public static let minimumPartSize: Int64 = 5 * 1024 * 1024
     public static let partNumbers = 1...10_000
 
-    public func createUpload(bucket: String, key: String, options: WriteOptions) async throws(S3Error) -> MultipartUpload {
+    public func createUpload(
+        bucket: String, key: String, options: WriteOptions, checksumType: String? = nil
+    ) async throws(S3Error) -> MultipartUpload {
         try Self.validateKey(key)
-        let algorithm = options.checksumAlgorithms.first?.rawValue
+        let algorithm = options.checksumAlgorithms.first
+        var type = checksumType?.uppercased()
+        if let given = type {
+            guard let algorithm, given == "COMPOSITE" || given == "FULL_OBJECT" else {
+                throw S3Error(.invalidRequest, "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+            }
+            // A full-object checksum is only defined for the CRCs; a composite one for all but
+            // CRC64NVME (as S3 has it).
+            let allowed: Bool = given == "FULL_OBJECT" ? [.crc32, .crc32c, .crc64nvme].contains(algorithm) : algorithm != .crc64nvme
+            if !allowed {
+                throw S3Error(.invalidRequest, "The \(algorithm.rawValue) algorithm does not support the \(given) checksum type.")
+            }
+        } else if let algorithm {
+            type = algorithm == .crc64nvme ? "FULL_OBJECT" : "COMPOSITE"
+        }
         let upload = MultipartUpload(
             bucket: bucket, key: key, contentHeaders: options.contentHeaders, userMetadata: options.userMetadata, tags: options.tags,
-            checksumAlgorithm: algorithm)
+            checksumAlgorithm: algorithm?.rawValue, checksumType: type)
         try await store.createUpload(upload)
         return upload
     }
@@ -86,9 +102,21 @@ extension ObjectService {
 
     public func completeUpload(
         bucket: String, key: String, uploadID: String, parts requested: [CompletedPart], conditions: WriteConditions,
-        origin: ObjectEvent.Origin = ObjectEvent.Origin()
+        expectedChecksums: [BlobDigests.Algorithm: String] = [:], origin: ObjectEvent.Origin = ObjectEvent.Origin()
     ) async throws(S3Error) -> ObjectRecord {
-        let upload = try await upload(uploadID, bucket: bucket, key: key)
+        let upload: MultipartUpload
+        do throws(S3Error) {
+            upload = try await self.upload(uploadID, bucket: bucket, key: key)
+        } catch {
+            // Completing again what was completed answers it again, as S3 does, while the object
+            // is still the one it made.
+            if error.code == .noSuchUpload, let done = try await store.completedUpload(id: uploadID), done.bucket == bucket,
+                done.key == key, let object = try await store.object(bucket: bucket, key: key), object.etag == done.etag
+            {
+                return object
+            }
+            throw error
+        }
         guard !requested.isEmpty else {
             throw S3Error(.malformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
         }
@@ -121,9 +149,26 @@ extension ObjectService {
             var record = ObjectRecord(
                 bucket: bucket, key: key, blobID: blob, size: chosen.reduce(0) { $0 + $1.size },
                 etag: Self.multipartETag(chosen.map(\.etag)), contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata,
-                tags: upload.tags)
+                tags: upload.tags, parts: chosen.map { ObjectPart(size: $0.size, checksums: $0.checksums) })
             if let algorithm = upload.checksumAlgorithm.flatMap(BlobDigests.Algorithm.init(rawValue:)) {
-                record.checksums[algorithm.rawValue] = Self.compositeChecksum(algorithm, chosen.compactMap { $0.checksums[algorithm.rawValue] })
+                let value: String
+                if upload.checksumType == "FULL_OBJECT" {
+                    // Over the whole object's bytes, read back once.
+                    let digests = BlobDigests([algorithm])
+                    do {
+                        for try await chunk in backend.read(blob, offset: 0, length: record.size) { digests.update(chunk) }
+                    } catch {
+                        throw S3Error.internalError("cannot read the completed object back: \(error)")
+                    }
+                    value = digests.checksums[algorithm.rawValue] ?? ""
+                } else {
+                    value = Self.compositeChecksum(algorithm, chosen.compactMap { $0.checksums[algorithm.rawValue] })
+                }
+                record.checksums[algorithm.rawValue] = value
+                record.checksumType = upload.checksumType
+                if let expected = expectedChecksums[algorithm], expected != value, expected != value.split(separator: "-").first.map(String.init) {
+                    throw S3Error(.badDigest, "The \(algorithm.rawValue) you specified did not match the calculated checksum.")
+                }
             }
             try await checkWrite(conditions, bucket: bucket, key: key)
             let event = ObjectEvent(bucket: bucket, key: key, name: ObjectEvent.Name.completeMultipartUpload.rawValue, origin: origin)

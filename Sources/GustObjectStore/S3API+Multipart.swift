@@ -18,12 +18,14 @@ extension S3API {
         } else {
             options.checksumAlgorithms = []
         }
-        let upload = try await objects.createUpload(bucket: bucket, key: key, options: options)
+        let upload = try await objects.createUpload(
+            bucket: bucket, key: key, options: options, checksumType: request.header("x-amz-checksum-type"))
         let result = S3XML.element(
             "InitiateMultipartUploadResult",
             children: [S3XML.element("Bucket", bucket), S3XML.element("Key", key), S3XML.element("UploadId", upload.uploadID)])
         var response = Self.xml(result)
         if let algorithm = upload.checksumAlgorithm { response.headers.append(("x-amz-checksum-algorithm", algorithm)) }
+        if let type = upload.checksumType { response.headers.append(("x-amz-checksum-type", type)) }
         return response
     }
 
@@ -74,7 +76,13 @@ extension S3API {
             conditions.ifNoneMatchAny = true
         }
         conditions.ifMatch = request.header("If-Match")
-        let object = try await objects.completeUpload(bucket: bucket, key: key, uploadID: uploadID, parts: parts, conditions: conditions, origin: request.origin)
+        var expected: [BlobDigests.Algorithm: String] = [:]
+        for algorithm in BlobDigests.Algorithm.allCases {
+            if let value = request.header(algorithm.header) { expected[algorithm] = value }
+        }
+        let object = try await objects.completeUpload(
+            bucket: bucket, key: key, uploadID: uploadID, parts: parts, conditions: conditions, expectedChecksums: expected,
+            origin: request.origin)
         var children = [
             S3XML.element("Location", "/\(bucket)/\(key)"), S3XML.element("Bucket", bucket), S3XML.element("Key", key),
             S3XML.element("ETag", "\"\(object.etag)\""),
@@ -82,6 +90,7 @@ extension S3API {
         for (algorithm, value) in object.checksums.sorted(by: { $0.key < $1.key }) {
             children.append(S3XML.element("Checksum\(algorithm)", value))
         }
+        if let type = object.checksumType { children.append(S3XML.element("ChecksumType", type)) }
         return Self.xml(S3XML.element("CompleteMultipartUploadResult", children: children))
     }
 
@@ -220,5 +229,52 @@ extension S3API {
             ifMatch: request.header("x-amz-copy-source-if-match"), ifNoneMatch: request.header("x-amz-copy-source-if-none-match"),
             ifModifiedSince: S3Date.parseHTTP(request.header("x-amz-copy-source-if-modified-since")),
             ifUnmodifiedSince: S3Date.parseHTTP(request.header("x-amz-copy-source-if-unmodified-since")))
+    }
+}
+
+extension S3API {
+    /// GetObjectAttributes: the attributes named in `x-amz-object-attributes` (ETag, Checksum,
+    /// ObjectParts, StorageClass, ObjectSize); parts paged by `max-parts` and `part-number-marker`.
+    func objectAttributes(_ request: S3Request, _ bucket: String, _ key: String) async throws(S3Error) -> AWSResponse {
+        let object = try await objects.object(bucket: bucket, key: key)
+        let wanted = Set(
+            request.raw.headers.filter { $0.name.lowercased() == "x-amz-object-attributes" }
+                .flatMap { $0.value.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) })
+        guard !wanted.isEmpty else {
+            throw S3Error(.invalidArgument, "Minimum of one object attribute must be specified with x-amz-object-attributes")
+        }
+        var children: [XMLElement] = []
+        if wanted.contains("ETag") { children.append(S3XML.element("ETag", object.etag)) }
+        if wanted.contains("Checksum"), !object.checksums.isEmpty {
+            var fields = object.checksums.sorted { $0.key < $1.key }.map { S3XML.element("Checksum\($0.key)", $0.value) }
+            fields.append(S3XML.element("ChecksumType", object.checksumType ?? "FULL_OBJECT"))
+            children.append(S3XML.element("Checksum", children: fields))
+        }
+        if wanted.contains("ObjectParts"), let parts = object.parts {
+            // Headers here (`x-amz-max-parts`), not the query parameters ListParts takes.
+            let maxParts = try Self.limit(request.header("x-amz-max-parts") ?? request.query["max-parts"], name: "max-parts")
+            let marker = try Self.limit(
+                request.header("x-amz-part-number-marker") ?? request.query["part-number-marker"] ?? "0", name: "part-number-marker")
+            let shown = Array(parts.enumerated().dropFirst(marker).prefix(maxParts))
+            let truncated = marker + shown.count < parts.count
+            var fields = [
+                S3XML.element("PartsCount", String(parts.count)), S3XML.element("PartNumberMarker", String(marker)),
+                S3XML.element("NextPartNumberMarker", String(shown.last.map { $0.offset + 1 } ?? marker)),
+                S3XML.element("MaxParts", String(maxParts)), S3XML.element("IsTruncated", truncated ? "true" : "false"),
+            ]
+            for (index, part) in shown {
+                var partFields = [S3XML.element("PartNumber", String(index + 1)), S3XML.element("Size", String(part.size))]
+                for (algorithm, value) in part.checksums.sorted(by: { $0.key < $1.key }) {
+                    partFields.append(S3XML.element("Checksum\(algorithm)", value))
+                }
+                fields.append(S3XML.element("Part", children: partFields))
+            }
+            children.append(S3XML.element("ObjectParts", children: fields))
+        }
+        if wanted.contains("StorageClass") { children.append(S3XML.element("StorageClass", "STANDARD")) }
+        if wanted.contains("ObjectSize") { children.append(S3XML.element("ObjectSize", String(object.size))) }
+        var response = Self.xml(S3XML.element("GetObjectAttributesResponse", children: children))
+        response.headers.append(("Last-Modified", S3Date.http(object.lastModified)))
+        return response
     }
 }

@@ -88,10 +88,37 @@ extension S3API {
             }
             throw error
         }
-        let range = try ByteRange.parse(request.header("Range"), size: object.size)
-        // A checksum covers the whole object: a range is answered without one, as S3 does.
+        var range = try ByteRange.parse(request.header("Range"), size: object.size)
+        // `?partNumber=N`: a multipart object's part N, as a range of the object; part 1 of an
+        // object written whole is all of it.
+        var part: ObjectPart?
+        if let raw = request.query["partNumber"] {
+            guard let number = Int(raw), ObjectService.partNumbers.contains(number) else {
+                throw S3Error(.invalidArgument, "Part number must be an integer between 1 and 10000, inclusive")
+            }
+            if request.header("Range") != nil {
+                throw S3Error(.invalidRequest, "Cannot specify both Range header and partNumber query parameter")
+            }
+            if let parts = object.parts {
+                guard number <= parts.count else { throw S3Error(.invalidPart, "The requested partnumber is not satisfiable") }
+                let offset = parts[..<(number - 1)].reduce(Int64(0)) { $0 + $1.size }
+                range = .partial(offset: offset, length: parts[number - 1].size)
+                part = parts[number - 1]
+            } else if number != 1 {
+                throw S3Error(.invalidPart, "The requested partnumber is not satisfiable")
+            }
+        }
+        // A checksum covers the whole object: a range is answered without one, as S3 does; a part
+        // with its own.
         let wantsChecksums = request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" && range == .whole
         var headers = Self.objectHeaders(object, checksums: wantsChecksums)
+        if let part, let parts = object.parts {
+            headers.append(("x-amz-mp-parts-count", String(parts.count)))
+            for (algorithm, value) in part.checksums.sorted(by: { $0.key < $1.key }) {
+                headers.append(("x-amz-checksum-\(algorithm.lowercased())", value))
+            }
+            if let type = object.checksumType, !part.checksums.isEmpty { headers.append(("x-amz-checksum-type", type)) }
+        }
         for (parameter, header) in Self.responseOverrides {
             if let value = request.query[parameter] {
                 headers.removeAll { $0.name == header }
@@ -132,10 +159,11 @@ extension S3API {
         for (name, value) in object.contentHeaders.sorted(by: { $0.key < $1.key }) { headers.append((name, value)) }
         for (name, value) in object.userMetadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(name)", value)) }
         if !object.tags.isEmpty { headers.append(("x-amz-tagging-count", String(object.tags.count))) }
-        if checksums {
+        if checksums, !object.checksums.isEmpty {
             for (algorithm, value) in object.checksums.sorted(by: { $0.key < $1.key }) {
                 headers.append(("x-amz-checksum-\(algorithm.lowercased())", value))
             }
+            headers.append(("x-amz-checksum-type", object.checksumType ?? "FULL_OBJECT"))
         }
         return headers
     }

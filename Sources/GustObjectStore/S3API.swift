@@ -80,6 +80,7 @@ public struct S3API: AWSService {
         case "GET":
             if request.has("tagging") { return try await getTagging(bucket, key) }
             if let uploadID = request.query["uploadId"] { return try await listParts(request, bucket, key, uploadID: uploadID) }
+            if request.has("attributes") { return try await objectAttributes(request, bucket, key) }
             return try await getObject(request, bucket, key, head: false)
         case "HEAD":
             return try await getObject(request, bucket, key, head: true)
@@ -189,6 +190,7 @@ public struct S3API: AWSService {
     /// Query parameters an object request may carry.
     static let objectParameters: Set<String> = [
         "tagging", "uploadId", "uploads", "partNumber", "versionId", "x-id", "max-parts", "part-number-marker", "encoding-type",
+        "attributes",
         "response-content-type", "response-content-language",
         "response-expires", "response-cache-control", "response-content-disposition", "response-content-encoding",
     ]

@@ -249,6 +249,15 @@ extension SQLiteStore {
         migrator.registerMigration("v11-object-events") { db in
             try db.execute(sql: "CREATE TABLE object_events (id INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL)")
         }
+        migrator.registerMigration("v12-multipart-completed") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE multipart_completed (
+                        upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key BLOB NOT NULL, etag TEXT NOT NULL,
+                        completed_at REAL NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }

@@ -81,7 +81,20 @@ extension SQLiteStore: MultipartStore {
         try await objectsWrite { db in
             let parts = try Self.forgetUpload(db, id)
             let (stored, replaced) = try Self.putObject(db, object, event: event)
+            let now = Date().timeIntervalSince1970
+            try db.execute(sql: "DELETE FROM multipart_completed WHERE completed_at < ?", arguments: [now - 86400])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO multipart_completed (upload_id, bucket, key, etag, completed_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [id, object.bucket, Data(object.key.utf8), stored.etag, now])
             return (stored, replaced, parts)
+        }
+    }
+
+    public func completedUpload(id: String) async throws(S3Error) -> (bucket: String, key: String, etag: String)? {
+        try await objectsRead { db in
+            try Row.fetchOne(db, sql: "SELECT bucket, key, etag FROM multipart_completed WHERE upload_id = ?", arguments: [id]).map { row in
+                (row["bucket"], String(decoding: row["key"] as Data, as: UTF8.self), row["etag"])
+            }
         }
     }
 

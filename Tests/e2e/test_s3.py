@@ -492,6 +492,44 @@ def test_upload_part_copy_and_checksums(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="copied")["Body"].read() == source[:5 * MiB] + b"end"
 
 
+def test_multipart_parts_attributes_checksum_types_and_repeated_complete(s3, bucket):
+    data = [os.urandom(5 * MiB), b"second part"]
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="parts", ChecksumAlgorithm="CRC32")["UploadId"]
+    answers = [s3.upload_part(Bucket=bucket, Key="parts", UploadId=upload_id, PartNumber=n + 1, Body=d, ChecksumAlgorithm="CRC32")
+               for n, d in enumerate(data)]
+    parts = [{"PartNumber": n + 1, "ETag": a["ETag"], "ChecksumCRC32": a["ChecksumCRC32"]} for n, a in enumerate(answers)]
+    wrong = error_of(lambda: s3.complete_multipart_upload(Bucket=bucket, Key="parts", UploadId=upload_id, ChecksumCRC32="AAAAAA==",
+                                                          MultipartUpload={"Parts": parts}))
+    assert wrong["Error"]["Code"] == "BadDigest"
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="parts", UploadId=upload_id, MultipartUpload={"Parts": parts})
+    assert done["ChecksumType"] == "COMPOSITE" and done["ChecksumCRC32"].endswith("-2")
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="parts", UploadId=upload_id, MultipartUpload={"Parts": parts})
+    assert again["ETag"] == done["ETag"]
+    head = s3.head_object(Bucket=bucket, Key="parts", PartNumber=1)
+    assert head["PartsCount"] == 2 and head["ContentLength"] == 5 * MiB and head["ETag"] == done["ETag"]
+    second = s3.get_object(Bucket=bucket, Key="parts", PartNumber=2)
+    assert second["Body"].read() == data[1] and second["ChecksumCRC32"] == answers[1]["ChecksumCRC32"]
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="parts", PartNumber=3))["Error"]["Code"] == "InvalidPart"
+    attributes = s3.get_object_attributes(Bucket=bucket, Key="parts", ObjectAttributes=["ETag", "Checksum", "ObjectParts", "ObjectSize"],
+                                          MaxParts=1)
+    assert attributes["ObjectSize"] == 5 * MiB + len(data[1]) and attributes["ETag"] == done["ETag"].strip('"')
+    assert attributes["Checksum"]["ChecksumType"] == "COMPOSITE"
+    assert attributes["ObjectParts"]["TotalPartsCount"] == 2 and attributes["ObjectParts"]["IsTruncated"]
+    assert [p["Size"] for p in attributes["ObjectParts"]["Parts"]] == [5 * MiB]
+    # A full-object CRC is the CRC of all the bytes.
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="full", ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")["UploadId"]
+    answers = [s3.upload_part(Bucket=bucket, Key="full", UploadId=upload_id, PartNumber=n + 1, Body=d, ChecksumAlgorithm="CRC32")
+               for n, d in enumerate(data)]
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="full", UploadId=upload_id, MultipartUpload={"Parts": [
+        {"PartNumber": n + 1, "ETag": a["ETag"], "ChecksumCRC32": a["ChecksumCRC32"]} for n, a in enumerate(answers)]})
+    assert done["ChecksumType"] == "FULL_OBJECT"
+    assert base64.b64decode(done["ChecksumCRC32"]) == zlib.crc32(b"".join(data)).to_bytes(4, "big")
+    # Part 1 of an object written whole is all of it.
+    s3.put_object(Bucket=bucket, Key="whole", Body=b"body")
+    assert s3.get_object(Bucket=bucket, Key="whole", PartNumber=1)["Body"].read() == b"body"
+    assert error_of(lambda: s3.get_object(Bucket=bucket, Key="whole", PartNumber=2))["Error"]["Code"] == "InvalidPart"
+
+
 def test_list_multipart_uploads_paging(s3, bucket):
     ids = {}
     for key in ["a/1", "a/2", "b", "c/x/y"]:
