@@ -15,10 +15,15 @@ public protocol AWSService: Sendable {
     /// Whether the service reads request bodies as streams (`AWSRequest.bodyStream`) rather than
     /// whole; `maxRequestBytes` then bounds the stream.
     var streamsRequestBodies: Bool { get }
+    /// Whether an unsigned request the service claims (`matchesUnsigned`) is handed over with no
+    /// caller, for the service to authorize itself (S3's browser uploads sign a policy in the
+    /// form), rather than refused. Only for services that stream request bodies.
+    var servesAnonymous: Bool { get }
 }
 
 extension AWSService {
     public var streamsRequestBodies: Bool { false }
+    public var servesAnonymous: Bool { false }
 }
 
 /// Why the gateway refused a request for a service.

@@ -38,6 +38,7 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, service: any AWSService, signingName: String?, logger: Logger
     ) async throws -> AWSResponse {
         guard let signingName else {
+            if service.servesAnonymous, service.streamsRequestBodies { return await anonymousAnswer(request, service: service) }
             let error = SigV4Error(.missingAuthentication)
             return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
         }
@@ -147,6 +148,21 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
                 logger, principal: identity.principal, service: signingName, action: "\(request.method.rawValue) \(request.uri.path)",
                 status: answer.status)
         }
+        return answer
+    }
+
+    /// An unsigned request for a service that authorizes such requests itself: its body streams
+    /// unchecked, and the service sees no caller.
+    private func anonymousAnswer(_ request: Request, service: any AWSService) async -> AWSResponse {
+        let length = request.headers[.contentLength].flatMap { Int($0) }
+        if let length, length > service.maxRequestBytes { return service.refusal(.tooLarge(limit: service.maxRequestBytes)) }
+        let (body, reader) = StreamedRequestBody.make(request.body, mode: .plain(sha256: nil), length: length, limit: service.maxRequestBytes)
+        let awsRequest = AWSRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: [], bodyStream: body,
+            host: request.head.authority ?? "localhost", caller: nil)
+        var answer = await service.handle(awsRequest)
+        if (length ?? 1) > 0, !reader.finished { answer.headers.append(("Connection", "close")) }
         return answer
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GustAWSWire
+import GustSigV4
 
 #if canImport(FoundationXML)
 import FoundationXML
@@ -12,10 +13,16 @@ public struct S3API: AWSService {
     let objects: ObjectService
     /// Host names under which `bucket.NAME` is virtual-host addressing.
     let virtualHostSuffixes: [String]
+    /// Access keys, for the policies of browser uploads (signed inside the form, not the request).
+    let signingKeys: @Sendable (String) -> SigV4Key?
 
-    public init(objects: ObjectService, virtualHostSuffixes: [String] = ["localhost", "s3.localhost", "gust.internal"]) {
+    public init(
+        objects: ObjectService, virtualHostSuffixes: [String] = ["localhost", "s3.localhost", "gust.internal"],
+        signingKeys: @escaping @Sendable (String) -> SigV4Key? = { _ in nil }
+    ) {
         self.objects = objects
         self.virtualHostSuffixes = virtualHostSuffixes
+        self.signingKeys = signingKeys
     }
 
     public var signingName: String { "s3" }
@@ -23,8 +30,12 @@ public struct S3API: AWSService {
     public var maxRequestBytes: Int { 5 * 1024 * 1024 * 1024 }
     public var streamsRequestBodies: Bool { true }
 
-    /// Unsigned requests (anonymous reads of public buckets) are not served yet: nothing claims them.
-    public func matchesUnsigned(method: String, path: String, query: String?, header: (String) -> String?) -> Bool { false }
+    /// Unsigned requests S3 claims: browser uploads (a form POST, whose policy is signed inside).
+    public func matchesUnsigned(method: String, path: String, query: String?, header: (String) -> String?) -> Bool {
+        method == "POST" && header("Content-Type")?.lowercased().hasPrefix("multipart/form-data") == true
+    }
+
+    public var servesAnonymous: Bool { true }
 
     public func refusal(_ refusal: AWSRefusal) -> AWSResponse {
         switch refusal {
@@ -43,7 +54,14 @@ public struct S3API: AWSService {
 
     public func handle(_ raw: AWSRequest) async -> AWSResponse {
         let request = S3Request(raw, virtualHostSuffixes: virtualHostSuffixes)
-        do {
+        do throws(S3Error) {
+            if raw.caller == nil {
+                // Anonymous: only a browser upload to a bucket, which authorizes itself.
+                guard request.method == "POST", let bucket = request.bucket, request.key == nil else {
+                    throw S3Error(.accessDenied, "Access Denied")
+                }
+                return try await postObject(request, bucket)
+            }
             return try await route(request)
         } catch {
             var error = error
@@ -176,6 +194,9 @@ public struct S3API: AWSService {
             return try await listObjects(request, bucket)
         case "POST":
             if request.has("delete") { return try await deleteObjects(request, bucket) }
+            if request.query.isEmpty, PostForm.boundary(contentType: request.header("Content-Type")) != nil {
+                return try await postObject(request, bucket)
+            }
             throw S3Error(.notImplemented, "This bucket operation is not implemented.")
         default:
             throw S3Error(.methodNotAllowed, "The specified method is not allowed against this resource.")

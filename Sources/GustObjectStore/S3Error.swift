@@ -41,6 +41,8 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
         case noSuchTagSet = "NoSuchTagSet"
         case invalidTag = "InvalidTag"
         case incompleteBody = "IncompleteBody"
+        case malformedPOSTRequest = "MalformedPOSTRequest"
+        case invalidPolicyDocument = "InvalidPolicyDocument"
     }
 
     public let code: Code

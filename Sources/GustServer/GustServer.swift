@@ -105,12 +105,13 @@ public struct GustServer: Sendable {
         // The root key first, without a lock: it signs the warm invocations of the CLI and SDKs.
         let root = SigV4Key(secret: credentials.secretAccessKey, principal: "root")
         let rootAccessKey = credentials.accessKeyId
-        let verifier = SigV4Verifier(keys: { accessKey in
+        let verifierKeys: @Sendable (String) -> SigV4Key? = { accessKey in
             if accessKey == rootAccessKey { return root }
             return functionKeys.credentials(accessKey: accessKey).map {
                 SigV4Key(secret: $0.secretAccessKey, sessionToken: $0.sessionToken, principal: $0.principal)
             }
-        })
+        }
+        let verifier = SigV4Verifier(keys: verifierKeys)
         let triggers = HTTPTriggers(store: store, keys: store, urls: store, invoker: scheduler, verifier: verifier)
         try await triggers.reload()
         let notifier = BucketNotifier(
@@ -141,7 +142,7 @@ public struct GustServer: Sendable {
         let gatewayDependencies = Gateway.Dependencies(
             functions: functions, invoker: scheduler, asyncQueue: store, asyncEnqueued: { worker.notify() },
             log: store, recorder: recorder, verifier: verifier, triggers: triggers,
-            services: ServiceRoutes([SQSJSONAPI(queues: queues), S3API(objects: objects)]),
+            services: ServiceRoutes([SQSJSONAPI(queues: queues), S3API(objects: objects, signingKeys: { verifierKeys($0) })]),
             mappings: EventSourceMappings(store: store, functions: store, queues: queues, changed: { pollers.mappingsChanged() }),
             eventInvokeConfigs: EventInvokeConfigs(store: store, functions: store))
         let router = Gateway.router(gatewayDependencies)

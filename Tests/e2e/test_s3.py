@@ -589,3 +589,61 @@ def test_awscli_s3_commands(server, aws_s3, tmp_path):
     aws_s3("s3", "rm", "--recursive", f"s3://{name}/")
     aws_s3("s3", "rb", f"s3://{name}")
     assert name not in aws_s3("s3", "ls")
+
+
+# MARK: browser uploads (POST Object)
+
+
+def _v2_form(bucket, conditions, fields, expires_in=600):
+    policy = base64.b64encode(json.dumps({
+        "expiration": (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=expires_in)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "conditions": [{"bucket": bucket}, *conditions]}).encode())
+    signature = base64.b64encode(hmac.new(SECRET_KEY.encode(), policy, hashlib.sha1).digest())
+    return {**fields, "AWSAccessKeyId": ACCESS_KEY, "policy": policy, "signature": signature}
+
+
+def test_post_object_with_a_presigned_policy(server, bucket):
+    s3 = s3_client(server.endpoint)
+    post = s3.generate_presigned_post(Bucket=bucket, Key="uploads/${filename}", Fields={"Content-Type": "text/plain"},
+                                      Conditions=[["starts-with", "$key", "uploads/"], {"Content-Type": "text/plain"},
+                                                  ["content-length-range", 1, 1024]], ExpiresIn=600)
+    answer = requests.post(post["url"], data=post["fields"], files={"file": ("hello.txt", b"posted bytes")}, timeout=10)
+    assert answer.status_code == 204, answer.text
+    got = s3.get_object(Bucket=bucket, Key="uploads/hello.txt")
+    assert got["Body"].read() == b"posted bytes" and got["ContentType"] == "text/plain"
+    assert answer.headers["ETag"] == got["ETag"]
+    # Over the policy's size range: refused, nothing stored.
+    answer = requests.post(post["url"], data=post["fields"], files={"file": ("big.txt", b"x" * 2000)}, timeout=10)
+    assert answer.status_code == 400 and b"EntityTooLarge" in answer.content
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="uploads/big.txt"))["Error"]["Code"] == "404"
+
+
+def test_post_object_version_2_answers_and_refusals(server, bucket):
+    url = f"{server.endpoint}/{bucket}"
+    form = _v2_form(bucket, [["starts-with", "$key", "a"], ["starts-with", "$success_action_status", ""], ["starts-with", "$x-amz-meta-k", ""]],
+                    {"key": "a1", "success_action_status": "201", "x-amz-meta-k": "v"})
+    answer = requests.post(url, data=form, files={"file": b"one"}, timeout=10)
+    assert answer.status_code == 201 and b"<Key>a1</Key>" in answer.content, answer.text
+    assert s3_client(server.endpoint).get_object(Bucket=bucket, Key="a1")["Metadata"] == {"k": "v"}
+    redirect = _v2_form(bucket, [["starts-with", "$key", ""], ["eq", "$success_action_redirect", "http://example.com/done"]],
+                        {"key": "a2", "success_action_redirect": "http://example.com/done"})
+    answer = requests.post(url, data=redirect, files={"file": b"two"}, allow_redirects=False, timeout=10)
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("http://example.com/done?bucket=")
+    # A field the policy does not name, a wrong signature, an expired policy, no key, no file.
+    extra = _v2_form(bucket, [["starts-with", "$key", ""]], {"key": "a3", "x-amz-meta-sneaky": "1"})
+    assert requests.post(url, data=extra, files={"file": b"x"}, timeout=10).status_code == 403
+    forged = {**_v2_form(bucket, [["starts-with", "$key", ""]], {"key": "a4"}), "signature": "AAAA"}
+    answer = requests.post(url, data=forged, files={"file": b"x"}, timeout=10)
+    assert answer.status_code == 403 and b"SignatureDoesNotMatch" in answer.content
+    expired = _v2_form(bucket, [["starts-with", "$key", ""]], {"key": "a5"}, expires_in=-60)
+    assert requests.post(url, data=expired, files={"file": b"x"}, timeout=10).status_code == 403
+    keyless = _v2_form(bucket, [], {})
+    answer = requests.post(url, data=keyless, files={"file": b"x"}, timeout=10)
+    assert answer.status_code == 400 and b"InvalidArgument" in answer.content
+    fileless = _v2_form(bucket, [["starts-with", "$key", ""]], {"key": "a6"})
+    assert requests.post(url, files={k: (None, v) for k, v in fileless.items()}, timeout=10).status_code == 400
+    anonymous = requests.post(url, files={"key": (None, "a7"), "file": ("f", b"x")}, timeout=10)
+    assert anonymous.status_code == 403 and b"<Code>AccessDenied</Code>" in anonymous.content
+    # The bucket holds exactly what was accepted.
+    keys = [o["Key"] for o in s3_client(server.endpoint).list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys == ["a1", "a2"]
