@@ -30,9 +30,9 @@ in 1 MiB chunks, never held whole), Gust's VmRSS sampled every 50 ms, and VmHWM 
 (`/proc/PID/clear_refs` = 5) for the exact peak; then the same bytes as a multipart upload (64 MiB
 parts PUT in turn to presigned UploadPart URLs, then CompleteMultipartUpload: how awscli and boto3
 upload such a file), and a 1 GiB GET (curl). "Flat" is a peak at most 64 MiB above the RSS before
-the upload (1/16 of the object), in every upload that ran. A single PUT that Gust refuses (on
-2026-12-03 the API listener refused any declared body over 80 MiB with a 413, before S3's own
-5 GiB limit applies) is reported as refused and the verdict rests on the multipart upload.
+the upload (1/16 of the object), in every upload that ran. A single PUT that Gust refuses (before
+2026-12-03's fix the API listener refused any declared body over 80 MiB with a 413) is reported as
+refused and the verdict rests on the multipart upload.
 
 Run through `Benchmarks/run.sh s3` (installs nginx, wrk and curl if missing, builds a release gust);
 `python Benchmarks/bench_s3.py GUST [--rounds N] [--seconds S] [--upload-mib N] [--dir D] [--no-write]`.

@@ -32,6 +32,7 @@ struct PostPolicy: Sendable {
         var conditions: [Condition] = []
         for item in list {
             if let object = item as? [String: Any] {
+                if object.isEmpty { throw invalid("Invalid Simple-Condition: Simple-Conditions must have exactly one property specified.") }
                 for (name, value) in object {
                     guard let text = value as? String else { throw invalid("Invalid Simple-Condition: value must be a string.") }
                     conditions.append(.equals(field: name.lowercased(), value: text))
@@ -70,9 +71,11 @@ struct PostPolicy: Sendable {
         return (try? withFraction.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 
-    /// Fields a policy never has to name.
+    /// Fields a policy never has to name: the signature's own, and checksums of the file (S3
+    /// checks those against the bytes).
     static func isExempt(_ name: String) -> Bool {
         ["policy", "signature", "awsaccesskeyid", "x-amz-signature", "file"].contains(name) || name.hasPrefix("x-ignore-")
+            || name.hasPrefix("x-amz-checksum-")
     }
 
     /// `fields` by lower-cased name; `bucket` is checked as the `bucket` field would be.

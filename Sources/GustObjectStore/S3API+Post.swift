@@ -34,12 +34,13 @@ extension S3API {
         var fields: [String: String] = [:]
         for (name, value) in form.fields where fields[name.lowercased()] == nil { fields[name.lowercased()] = value }
 
+        // The policy sees the key as it will be stored, `${filename}` replaced.
+        if let key = fields["key"] { fields["key"] = key.replacingOccurrences(of: "${filename}", with: form.fileName ?? "") }
         let policy = try authorize(fields)
         try policy.check(fields: fields, bucket: bucket)
-        guard var key = fields["key"] else {
+        guard let key = fields["key"] else {
             throw S3Error(.invalidArgument, "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.")
         }
-        key = key.replacingOccurrences(of: "${filename}", with: form.fileName ?? "")
         try ObjectService.validateKey(key)
         var options = ObjectService.WriteOptions()
         options.origin = request.origin
@@ -84,7 +85,7 @@ extension S3API {
                 throw S3Error(.accessDenied, "Bucket POST must contain a field named 'AWSAccessKeyId'.")
             }
             guard let signature = fields["signature"] else {
-                throw S3Error(.accessDenied, "Bucket POST must contain a field named 'signature'.")
+                throw S3Error(.invalidArgument, "Bucket POST must contain a field named 'signature'.")
             }
             guard let key = signingKeys(accessKey) else {
                 throw S3Error(.invalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records.")
