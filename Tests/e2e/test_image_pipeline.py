@@ -14,6 +14,7 @@ import subprocess
 import time
 import uuid
 import zipfile
+from urllib.parse import unquote_plus
 
 import boto3
 import pytest
@@ -105,8 +106,8 @@ class FailureRecords:
                                                     WaitTimeSeconds=1).get("Messages", []):
                 self.records.append(json.loads(message["Body"]))
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        pytest.fail(f"{count} matching on-failure record(s) not on pipeline-failures within {timeout}s; "
-                    f"received: {json.dumps(self.records, indent=1)[:3000]}")
+        received = [(record.get("requestContext", {}).get("functionArn"), object_key(record)) for record in self.records]
+        pytest.fail(f"{count} matching on-failure record(s) not on pipeline-failures within {timeout}s; received {received}")
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +116,9 @@ def failures(sqs):
 
 
 def object_key(record):
-    """The key of the S3 event an on-failure record carries (as S3 sent it: URL-encoded)."""
+    """The key of the S3 event an on-failure record carries, decoded (S3 sends it URL-encoded)."""
     try:
-        return record["requestPayload"]["Records"][0]["s3"]["object"]["key"]
+        return unquote_plus(record["requestPayload"]["Records"][0]["s3"]["object"]["key"])
     except (KeyError, IndexError, TypeError):
         return None
 
