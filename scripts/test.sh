@@ -33,7 +33,8 @@ if ! command -v clang >/dev/null 2>&1 || ! command -v wasm-ld >/dev/null 2>&1; t
   command -v wasm-ld >/dev/null 2>&1 || export PATH="$PATH:$(ls -d /usr/lib/llvm-*/bin | tail -1)"
 fi
 
-# (b) A venv with boto3, awscli, pytest and requests, made from the real interpreter (not a shim).
+# (b) A venv with boto3, awscli, pytest and requests, made from the real interpreter (not a shim),
+# and Pillow, with which test_image_pipeline.py makes and reads images.
 PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
 VENV="$PWD/.venv-test"
 if [ ! -x "$VENV/bin/python" ]; then
@@ -43,9 +44,9 @@ if [ ! -x "$VENV/bin/python" ]; then
     rm -rf "$VENV" && "$PYTHON" -m venv "$VENV"
   fi
 fi
-if ! "$VENV/bin/python" -c 'import boto3, awscli, pytest, requests' >/dev/null 2>&1; then
-  echo "==> pip install boto3 awscli pytest requests"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check boto3 awscli pytest requests
+if ! "$VENV/bin/python" -c 'import boto3, awscli, pytest, requests, PIL' >/dev/null 2>&1; then
+  echo "==> pip install boto3 awscli pytest requests pillow"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check boto3 awscli pytest requests pillow
 fi
 
 # The runtime's boto3 for python3.x functions (docs/runtimes.md), installed as the run script

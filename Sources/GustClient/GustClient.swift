@@ -13,12 +13,15 @@ public struct GustClient: Sendable {
     let signer: SigV4Signer
     /// Requests for Gust's SQS are signed for the `sqs` service: the gateway routes by it.
     let queueSigner: SigV4Signer
+    /// And those for its S3 for the `s3` service, which also signs the payload's hash in a header.
+    let objectSigner: SigV4Signer
     let session: URLSession
 
     public init(endpoint: URL, accessKey: String, secretKey: String) {
         self.endpoint = endpoint
         self.signer = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: FunctionName.region, service: "lambda")
         self.queueSigner = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: FunctionName.region, service: "sqs")
+        self.objectSigner = SigV4Signer(accessKey: accessKey, secretKey: secretKey, region: FunctionName.region, service: "s3")
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 960
         configuration.timeoutIntervalForResource = 960

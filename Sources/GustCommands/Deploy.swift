@@ -3,7 +3,8 @@ import Foundation
 import GustClient
 
 struct Deploy: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create or update the functions, queues and event sources a gust.yaml declares.")
+    static let configuration = CommandConfiguration(
+        abstract: "Create or update the functions, queues, buckets and event sources a gust.yaml declares.")
 
     @Argument(help: "App directory holding gust.yaml (or the yaml file itself).")
     var directory = "."
@@ -18,8 +19,12 @@ struct Deploy: AsyncParsableCommand {
             let app = manifest.name ?? URL(fileURLWithPath: base).standardizedFileURL.lastPathComponent
             let client = try options.client()
             let say: (String) -> Void = { line in if !options.json { print(line) } }
+            // Checked before anything changes: a mistake in the s3 events leaves the server as it was.
+            let rules = try manifest.notificationRules(app: app)
+            let existingBuckets = try await checkBuckets(manifest, rules: rules, client: client)
             // Queues first: mappings and destinations name them.
             let queues = try await deployQueues(manifest, client: client, say: say)
+            let buckets = try await deployBuckets(manifest, existing: existingBuckets, client: client, say: say)
             var deployed: [[String: Any]] = []
             for function in manifest.functions {
                 deployed.append(try await deployFunction(function, base: base, client: client, say: say))
@@ -27,7 +32,16 @@ struct Deploy: AsyncParsableCommand {
             // After every function exists: a destination may be another function of the app.
             try await deployAsyncConfigs(manifest, client: client, say: say)
             let mappings = try await deployMappings(manifest, app: app, client: client, say: say)
-            if options.json { Output.json(["Functions": deployed, "Queues": queues, "EventSourceMappings": mappings]) }
+            // Last: a notification names a function, which must exist and have its async settings.
+            let notifications = try await deployNotifications(
+                manifest, app: app, rules: rules, buckets: existingBuckets.union(buckets.compactMap { $0["Name"] as? String }),
+                client: client, say: say)
+            if options.json {
+                Output.json([
+                    "Functions": deployed, "Queues": queues, "Buckets": buckets, "EventSourceMappings": mappings,
+                    "BucketNotifications": notifications,
+                ])
+            }
         }
     }
 

@@ -8,6 +8,7 @@ public struct GustCommand: AsyncParsableCommand {
         abstract: "Gust: a self-hosted serverless platform in one binary.",
         subcommands: [
             Serve.self, Deploy.self, Invoke.self, List.self, Routes.self, APIKeys.self, Logs.self, Remove.self, Queues.self,
+            Buckets.self,
         ])
 
     public init() {}

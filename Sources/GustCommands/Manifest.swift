@@ -1,10 +1,11 @@
 import Foundation
 import Yams
 
-/// `gust.yaml`: the functions and queues of an app, loaded into plain values before anything is
-/// deployed.
+/// `gust.yaml`: the functions, queues and buckets of an app, loaded into plain values before
+/// anything is deployed. The manifest's own objects, its functions and their events refuse keys they
+/// do not know (`ManifestKeys`).
 struct Manifest: Decodable {
-    struct Function: Decodable {
+    struct Function: Decodable, ManifestObject {
         var name: String
         var runtime: String
         var handler: String?
@@ -22,9 +23,16 @@ struct Manifest: Decodable {
         var events: [Event]?
         /// How asynchronous invocations are retried and where their results go.
         var async: Async?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case name, runtime, handler, code, memory, timeout, environment, concurrency, keepAlive, ephemeralStorage, network
+            case description, events, async
+        }
+
+        static let keys = CodingKeys.allCases.map(\.rawValue)
     }
 
-    /// `events: - http: {method: GET, path: /items/{id}}`
+    /// `events: - http: {method: GET, path: /items/{id}}`, `- sqs: …` or `- s3: …`
     struct Event: Decodable {
         struct HTTP: Decodable {
             var method: String?
@@ -97,21 +105,36 @@ struct Manifest: Decodable {
 
         var http: HTTP?
         var sqs: SQS?
+        var s3: S3?
+
+        init(from decoder: any Decoder) throws {
+            try Manifest.refuseUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            http = try container.decodeIfPresent(HTTP.self, forKey: .http)
+            sqs = try container.decodeIfPresent(SQS.self, forKey: .sqs)
+            s3 = try container.decodeIfPresent(S3.self, forKey: .s3)
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case http, sqs, s3 }
     }
 
     var functions: [Function]
-    /// Names this app's event source mappings (their `gust:deploy` tag); the directory's name if absent.
+    /// Names this app's event source mappings (their `gust:deploy` tag) and bucket notifications
+    /// (their Ids); the directory's name if absent.
     var name: String?
     var queues: [Queue]
+    var buckets: [Bucket]
 
     init(from decoder: any Decoder) throws {
+        try Self.refuseUnknownKeys(decoder, known: CodingKeys.allCases.map(\.rawValue))
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        functions = try container.decodeIfPresent([Function].self, forKey: .functions) ?? []
+        functions = try container.decodeIfPresent([Checked<Function>].self, forKey: .functions)?.map(\.value) ?? []
         name = try container.decodeIfPresent(String.self, forKey: .name)
         queues = try container.decodeIfPresent([Queue].self, forKey: .queues) ?? []
+        buckets = try container.decodeIfPresent([Bucket].self, forKey: .buckets) ?? []
     }
 
-    enum CodingKeys: String, CodingKey { case functions, name, queues }
+    enum CodingKeys: String, CodingKey, CaseIterable { case functions, name, queues, buckets }
 
     static func load(directory: String) throws -> Manifest {
         let path = directory.hasSuffix(".yaml") || directory.hasSuffix(".yml") ? directory : "\(directory)/gust.yaml"
@@ -126,8 +149,8 @@ struct Manifest: Decodable {
     static func parse(_ data: Data, path: String) throws -> Manifest {
         do {
             let manifest = try YAMLDecoder().decode(Manifest.self, from: data)
-            guard !manifest.functions.isEmpty || !manifest.queues.isEmpty else {
-                throw CLIError("\(path) declares no functions and no queues")
+            guard !manifest.functions.isEmpty || !manifest.queues.isEmpty || !manifest.buckets.isEmpty else {
+                throw CLIError("\(path) declares no functions, no queues and no buckets")
             }
             return manifest
         } catch let error as CLIError {
