@@ -195,6 +195,23 @@ public final class FileBackend: ObjectBackend, Sendable {
 
     static func newID() -> String { UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "") }
 
+    /// `length` bytes at `offset`, read at once on the caller's thread; nil if the file is short
+    /// or gone (the caller then streams, and reports the error there).
+    static func readSmall(path: String, offset: Int64, length: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: length)
+        var done = 0
+        while done < length {
+            let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, length - done, off_t(offset) + off_t(done)) }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { return nil }
+            done += got
+        }
+        return bytes
+    }
+
     public func delete(_ blobID: String) async {
         let path = path(blobID)
         _ = try? await BlockingIO.run { unlink(path) }

@@ -136,6 +136,13 @@ extension S3API {
         }
         headers.append(("Content-Length", String(length)))
         if head { return AWSResponse(status: status, headers: headers, body: []) }
+        // A small object is read right here: a page-cache read of a few KiB costs microseconds,
+        // and handing it to NIO's file-I/O threads and back cost more than the rest of the GET.
+        if length <= Self.inlineReadLimit, let path = objects.backend.filePath(object.blobID),
+            let bytes = FileBackend.readSmall(path: path, offset: offset, length: Int(length))
+        {
+            return AWSResponse(status: status, headers: headers, body: bytes)
+        }
         let body: AWSStreamedBody =
             if let path = objects.backend.filePath(object.blobID) {
                 .file(path: path, offset: offset, length: length)
@@ -144,6 +151,8 @@ extension S3API {
             }
         return AWSResponse(status: status, headers: headers, body: [], streamed: body)
     }
+
+    static let inlineReadLimit: Int64 = 64 * 1024
 
     static let responseOverrides = [
         ("response-content-type", "Content-Type"), ("response-content-language", "Content-Language"),
