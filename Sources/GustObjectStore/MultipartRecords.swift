@@ -13,11 +13,13 @@ public struct MultipartUpload: Sendable, Equatable, Codable {
     /// `x-amz-checksum-algorithm` at creation: every part carries that checksum, and the object the
     /// composite of them.
     public var checksumAlgorithm: String?
+    /// The ACL the object gets at completion (`x-amz-acl`/`x-amz-grant-*` at creation); nil: private.
+    public var acl: AccessControlList?
 
     public init(
         uploadID: String = MultipartUpload.newID(), bucket: String, key: String, initiated: Date = Date(),
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:], tags: [String: String] = [:],
-        checksumAlgorithm: String? = nil
+        checksumAlgorithm: String? = nil, acl: AccessControlList? = nil
     ) {
         self.uploadID = uploadID
         self.bucket = bucket
@@ -27,6 +29,7 @@ public struct MultipartUpload: Sendable, Equatable, Codable {
         self.userMetadata = userMetadata
         self.tags = tags
         self.checksumAlgorithm = checksumAlgorithm
+        self.acl = acl
     }
 
     /// Opaque to clients, unguessable, and URL-safe without escaping.

@@ -14,7 +14,7 @@ extension ObjectService {
         let algorithm = options.checksumAlgorithms.first?.rawValue
         let upload = MultipartUpload(
             bucket: bucket, key: key, contentHeaders: options.contentHeaders, userMetadata: options.userMetadata, tags: options.tags,
-            checksumAlgorithm: algorithm)
+            checksumAlgorithm: algorithm, acl: options.acl)
         try await store.createUpload(upload)
         return upload
     }
@@ -121,7 +121,7 @@ extension ObjectService {
             var record = ObjectRecord(
                 bucket: bucket, key: key, blobID: blob, size: chosen.reduce(0) { $0 + $1.size },
                 etag: Self.multipartETag(chosen.map(\.etag)), contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata,
-                tags: upload.tags)
+                tags: upload.tags, acl: upload.acl)
             if let algorithm = upload.checksumAlgorithm.flatMap(BlobDigests.Algorithm.init(rawValue:)) {
                 record.checksums[algorithm.rawValue] = Self.compositeChecksum(algorithm, chosen.compactMap { $0.checksums[algorithm.rawValue] })
             }

@@ -249,6 +249,11 @@ extension SQLiteStore {
         migrator.registerMigration("v11-object-events") { db in
             try db.execute(sql: "CREATE TABLE object_events (id INTEGER PRIMARY KEY AUTOINCREMENT, record TEXT NOT NULL)")
         }
+        // Named past v12 so that another branch's next migration does not clash with it.
+        migrator.registerMigration("v13-bucket-acl") { db in
+            // JSON of an `AccessControlList`; NULL is private, which every bucket so far is.
+            try db.execute(sql: "ALTER TABLE buckets ADD COLUMN acl TEXT")
+        }
         return migrator
     }
 }
