@@ -71,6 +71,7 @@ public struct S3API: AWSService {
         if let version = request.query["versionId"], version != "null" {
             throw S3Error(.invalidArgument, "Invalid version id specified")
         }
+        if request.has("acl") { return try await objectACLRequest(request, bucket, key) }
         switch request.method {
         case "PUT":
             if request.has("tagging") { return try await putTagging(request, bucket, key) }
@@ -124,7 +125,7 @@ public struct S3API: AWSService {
             children: buckets.map {
                 S3XML.element("Bucket", children: [S3XML.element("Name", $0.name), S3XML.element("CreationDate", S3Date.iso($0.createdAt))])
             })
-        let owner = S3XML.element("Owner", children: [S3XML.element("ID", Self.ownerID), S3XML.element("DisplayName", "gust")])
+        let owner = S3XML.element("Owner", children: [S3XML.element("ID", Self.ownerID), S3XML.element("DisplayName", Self.ownerName)])
         var children = [owner, list]
         if let next { children.append(S3XML.element("ContinuationToken", next)) }
         if request.has("prefix") { children.append(S3XML.element("Prefix", prefix)) }
@@ -139,9 +140,11 @@ public struct S3API: AWSService {
                 try await objects.setNotification(configuration, bucket: bucket)
                 return AWSResponse(status: 200, headers: [], body: [])
             }
+            if request.has("acl") { return try await putBucketACL(request, bucket) }
             if !request.query.isEmpty { throw S3Error(.notImplemented, "This bucket subresource is not implemented.") }
+            let acl = try AccessControlList.fromHeaders(request.header)
             _ = try await request.document()
-            try await objects.createBucket(bucket)
+            try await objects.createBucket(bucket, acl: acl)
             return AWSResponse(status: 200, headers: [("Location", "/\(bucket)")], body: [])
         case "HEAD":
             let record = try await objects.bucket(bucket)
@@ -163,6 +166,7 @@ public struct S3API: AWSService {
                 let configuration = try await objects.store.notification(bucket: bucket) ?? NotificationConfiguration()
                 return Self.xml(configuration.xml())
             }
+            if request.has("acl") { return try await getBucketACL(bucket) }
             if request.has("versioning") {
                 _ = try await objects.bucket(bucket)
                 return Self.xml(XMLElement(name: "VersioningConfiguration"))
@@ -188,7 +192,7 @@ public struct S3API: AWSService {
 
     /// Query parameters an object request may carry.
     static let objectParameters: Set<String> = [
-        "tagging", "uploadId", "uploads", "partNumber", "versionId", "x-id", "max-parts", "part-number-marker", "encoding-type",
+        "acl", "tagging", "uploadId", "uploads", "partNumber", "versionId", "x-id", "max-parts", "part-number-marker", "encoding-type",
         "response-content-type", "response-content-language",
         "response-expires", "response-cache-control", "response-content-disposition", "response-content-encoding",
     ]
@@ -198,6 +202,8 @@ public struct S3API: AWSService {
         name.hasPrefix("X-Amz-") || name.hasPrefix("x-amz-") || name == "AWSAccessKeyId" || name == "Signature" || name == "Expires"
     }
 
+    /// The one account's display name in listings and ACLs; `ownerID` is its canonical ID.
+    static let ownerName = "gust"
     static let ownerID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 
     static func xml(_ root: XMLElement, status: Int = 200) -> AWSResponse {
