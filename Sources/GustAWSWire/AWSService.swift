@@ -15,10 +15,15 @@ public protocol AWSService: Sendable {
     /// Whether the service reads request bodies as streams (`AWSRequest.bodyStream`) rather than
     /// whole; `maxRequestBytes` then bounds the stream.
     var streamsRequestBodies: Bool { get }
+    /// Whether an unsigned request it claims (`matchesUnsigned`) is handed over with
+    /// `caller == nil`, for the service to authorize (S3's ACLs), rather than refused by the
+    /// gateway. A request that carries any signature is never anonymous.
+    var servesAnonymous: Bool { get }
 }
 
 extension AWSService {
     public var streamsRequestBodies: Bool { false }
+    public var servesAnonymous: Bool { false }
 }
 
 /// Why the gateway refused a request for a service.

@@ -23,8 +23,29 @@ public struct S3API: AWSService {
     public var maxRequestBytes: Int { 5 * 1024 * 1024 * 1024 }
     public var streamsRequestBodies: Bool { true }
 
-    /// Unsigned requests (anonymous reads of public buckets) are not served yet: nothing claims them.
-    public func matchesUnsigned(method: String, path: String, query: String?, header: (String) -> String?) -> Bool { false }
+    /// Unsigned requests are S3's unless they have another API's form: Lambda's dated paths
+    /// (`/2015-03-31/…`, `/2021-10-31/…`), Gust's own `/gust/…`, SQS (`X-Amz-Target`, or the query
+    /// protocol's `Action`). S3 answers them itself: anonymous access by ACL, or `AccessDenied`.
+    public func matchesUnsigned(method: String, path: String, query: String?, header: (String) -> String?) -> Bool {
+        if header("X-Amz-Target") != nil { return false }
+        let first = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: true).first.map(String.init) ?? ""
+        if first == "gust" || Self.isDatedAPIVersion(first) { return false }
+        if S3Request.parseQuery(query)["Action"] != nil { return false }
+        if method == "POST", header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true { return false }
+        return true
+    }
+
+    /// Whether a path segment is an API version date (`2015-03-31`): Lambda's routes start so.
+    static func isDatedAPIVersion(_ segment: String) -> Bool {
+        let bytes = Array(segment.utf8)
+        guard bytes.count == 10 else { return false }
+        return bytes.enumerated().allSatisfy { index, byte in
+            index == 4 || index == 7 ? byte == UInt8(ascii: "-") : (byte >= 0x30 && byte <= 0x39)
+        }
+    }
+
+    /// Anonymous requests come to S3 unverified (`caller == nil`), to be judged by ACLs.
+    public var servesAnonymous: Bool { true }
 
     public func refusal(_ refusal: AWSRefusal) -> AWSResponse {
         switch refusal {
@@ -44,6 +65,8 @@ public struct S3API: AWSService {
     public func handle(_ raw: AWSRequest) async -> AWSResponse {
         let request = S3Request(raw, virtualHostSuffixes: virtualHostSuffixes)
         do {
+            // Unsigned: the gateway verified nothing, so the bucket's and object's ACLs decide.
+            if raw.caller == nil { try await authorizeAnonymous(request) }
             return try await route(request)
         } catch {
             var error = error

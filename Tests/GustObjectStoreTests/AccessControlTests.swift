@@ -95,6 +95,21 @@ import Testing
         #expect(try await service.object(bucket: "bkt", key: "k").acl == .private)
         let upload = try await service.createUpload(bucket: "bkt", key: "m", options: options)
         #expect(try await store.upload(id: upload.uploadID)?.acl == CannedACL.authenticatedRead.acl)
+    }
 
+    /// Unsigned requests are S3's unless they have Lambda's, Gust's or SQS's form.
+    @Test func unsignedRequestsAreS3sUnlessAnotherAPIsForm() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gust-unsigned-\(UUID().uuidString)").path
+        let api = S3API(objects: ObjectService(store: try SQLiteStore(path: root + ".sqlite"), backend: try FileBackend(root: root)))
+        #expect(api.servesAnonymous)
+        let none: (String) -> String? = { _ in nil }
+        #expect(api.matchesUnsigned(method: "GET", path: "/bkt/k", query: nil, header: none))
+        #expect(api.matchesUnsigned(method: "GET", path: "/", query: nil, header: none))
+        #expect(api.matchesUnsigned(method: "PUT", path: "/bkt/2015-03-31/k", query: nil, header: none))
+        for path in ["/2015-03-31/functions", "/2021-10-31/functions/f/url", "/gust/v1/health", "/2019-09-25/functions/f/event-invoke-config"] {
+            #expect(!api.matchesUnsigned(method: "GET", path: path, query: nil, header: none))
+        }
+        #expect(!api.matchesUnsigned(method: "POST", path: "/", query: nil) { $0 == "X-Amz-Target" ? "AmazonSQS.ListQueues" : nil })
+        #expect(!api.matchesUnsigned(method: "GET", path: "/123/q", query: "Action=ReceiveMessage", header: none))
     }
 }
