@@ -78,15 +78,16 @@ extension AccessControlList {
         return items
     }
 
-    /// S3 refuses a grant to a user or group it does not know. The one user here is the owner.
+    /// S3 refuses a grant to a user or group it does not know. The one user here is the owner,
+    /// and it has no e-mail address, so no address resolves to an account.
     static func validate(_ grantee: Grantee) throws(S3Error) {
         switch grantee {
         case .canonicalUser(let id) where id != S3API.ownerID:
             throw S3Error(.invalidArgument, "Invalid id")
         case .group(let uri) where !knownGroups.contains(uri):
             throw S3Error(.invalidArgument, "Invalid group uri")
-        case .email(let address) where !address.contains("@"):
-            throw S3Error(.invalidArgument, "Invalid email address")
+        case .email:
+            throw S3Error(.unresolvableGrantByEmailAddress, "The e-mail address you provided does not match any account on record.")
         default:
             return
         }
@@ -136,11 +137,6 @@ extension AccessControlList {
         }
         let malformed = S3Error(.malformedACLError, "The XML you provided was not well-formed or did not validate against our published schema")
         guard root.name == "AccessControlPolicy", let list = root.child("AccessControlList") else { throw malformed }
-        // The owner cannot be changed: there is only one.
-        if let owner = root.child("Owner") {
-            guard let id = owner.text("ID") else { throw malformed }
-            guard id.trimmingCharacters(in: .whitespacesAndNewlines) == S3API.ownerID else { throw S3Error(.accessDenied, "Access Denied") }
-        }
         var grants: [Grant] = []
         for node in list.children(named: "Grant") {
             guard let granteeNode = node.child("Grantee"), let permissionText = node.text("Permission") else { throw malformed }
@@ -150,6 +146,12 @@ extension AccessControlList {
             let grantee = try parseGrantee(granteeNode, malformed: malformed)
             try validate(grantee)
             grants.append(Grant(grantee, permission))
+        }
+        // The owner cannot be changed: there is only one. Checked after the grants, so that a
+        // grant to an unknown user is `InvalidArgument` whatever the owner says.
+        if let owner = root.child("Owner") {
+            guard let id = owner.text("ID") else { throw malformed }
+            guard id.trimmingCharacters(in: .whitespacesAndNewlines) == S3API.ownerID else { throw S3Error(.accessDenied, "Access Denied") }
         }
         return AccessControlList(grants: grants)
     }

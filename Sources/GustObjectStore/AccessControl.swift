@@ -19,8 +19,9 @@ public struct AccessControlList: Sendable, Equatable, Codable {
     public enum Grantee: Sendable, Equatable, Codable {
         case canonicalUser(id: String)
         case group(uri: String)
-        /// S3 resolves an address to its account's canonical user; Gust has no directory of
-        /// addresses, so the grant keeps the address.
+        /// S3 resolves an address to its account's canonical user. Gust's one account has no
+        /// address, so such grants are refused (`UnresolvableGrantByEmailAddress`); the case
+        /// is here for the wire forms.
         case email(String)
     }
 
@@ -60,9 +61,11 @@ public enum CannedACL: String, Sendable, CaseIterable {
     case bucketOwnerFullControl = "bucket-owner-full-control"
     case logDeliveryWrite = "log-delivery-write"
 
+    /// The group grants come before the owner's, in the order RGW lists them (ceph/s3-tests
+    /// compares grants in order when the first has no display name).
     public var acl: AccessControlList {
         typealias Grant = AccessControlList.Grant
-        var grants = AccessControlList.private.grants
+        var grants: [Grant] = []
         switch self {
         case .private, .bucketOwnerRead, .bucketOwnerFullControl:
             break
@@ -80,7 +83,7 @@ public enum CannedACL: String, Sendable, CaseIterable {
             grants.append(Grant(.group(uri: AccessControlList.logDelivery), .write))
             grants.append(Grant(.group(uri: AccessControlList.logDelivery), .readACP))
         }
-        return AccessControlList(grants: grants)
+        return AccessControlList(grants: grants + AccessControlList.private.grants)
     }
 
     public static func parse(_ value: String) throws(S3Error) -> CannedACL {

@@ -28,6 +28,7 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
         case malformedXML = "MalformedXML"
         case malformedACLError = "MalformedACLError"
         case unexpectedContent = "UnexpectedContent"
+        case unresolvableGrantByEmailAddress = "UnresolvableGrantByEmailAddress"
         case methodNotAllowed = "MethodNotAllowed"
         case missingContentLength = "MissingContentLength"
         case noSuchBucket = "NoSuchBucket"

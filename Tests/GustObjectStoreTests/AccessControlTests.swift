@@ -12,11 +12,17 @@ import Testing
 
     @Test func cannedACLsGrantWhatAWSDocuments() throws {
         #expect(CannedACL.private.acl.grants == [Grant(owner, .fullControl)])
-        #expect(CannedACL.publicRead.acl.grants == [Grant(owner, .fullControl), Grant(everyone, .read)])
-        #expect(CannedACL.publicReadWrite.acl.grants == [Grant(owner, .fullControl), Grant(everyone, .read), Grant(everyone, .write)])
+        #expect(CannedACL.publicRead.acl.grants == [Grant(everyone, .read), Grant(owner, .fullControl)])
+        #expect(CannedACL.publicReadWrite.acl.grants == [Grant(everyone, .read), Grant(everyone, .write), Grant(owner, .fullControl)])
         #expect(
             CannedACL.authenticatedRead.acl.grants
-                == [Grant(owner, .fullControl), Grant(.group(uri: AccessControlList.authenticatedUsers), .read)])
+                == [Grant(.group(uri: AccessControlList.authenticatedUsers), .read), Grant(owner, .fullControl)])
+        #expect(
+            CannedACL.logDeliveryWrite.acl.grants
+                == [
+                    Grant(.group(uri: AccessControlList.logDelivery), .write), Grant(.group(uri: AccessControlList.logDelivery), .readACP),
+                    Grant(owner, .fullControl),
+                ])
         // One account owns bucket and object: the bucket owner's grant is the owner's own.
         #expect(CannedACL.bucketOwnerRead.acl == .private)
         #expect(CannedACL.bucketOwnerFullControl.acl == .private)
@@ -31,7 +37,6 @@ import Testing
     @Test func policyDocumentsRoundTrip() throws {
         let acl = AccessControlList(grants: [
             Grant(owner, .fullControl), Grant(everyone, .read), Grant(.group(uri: AccessControlList.authenticatedUsers), .writeACP),
-            Grant(.email("someone@example.com"), .readACP),
         ])
         let document = S3XML.document(acl.policyXML(), namespaced: true)
         let text = String(decoding: document, as: UTF8.self)
@@ -57,6 +62,11 @@ import Testing
             <Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>
             """
         #expect(code(unknownUser) == .invalidArgument)
+        // No account has an address: S3's answer for one it cannot resolve.
+        let email = AccessControlList(grants: [Grant(.email("someone@example.com"), .read)]).policyXML()
+        let emailText = String(decoding: S3XML.document(email, namespaced: true), as: UTF8.self)
+        #expect(emailText.contains("xsi:type=\"AmazonCustomerByEmail\"><EmailAddress>someone@example.com</EmailAddress>"))
+        #expect(code(emailText) == .unresolvableGrantByEmailAddress)
         let badPermission = """
             <AccessControlPolicy><AccessControlList><Grant><Grantee><URI>\(AccessControlList.allUsers)</URI></Grantee>\
             <Permission>EVERYTHING</Permission></Grant></AccessControlList></AccessControlPolicy>
@@ -67,10 +77,11 @@ import Testing
     @Test func grantHeadersAndCannedHeaders() throws {
         let headers = [
             "x-amz-grant-read": "uri=\"\(AccessControlList.allUsers)\", id=\"\(S3API.ownerID)\"",
-            "x-amz-grant-write-acp": "emailAddress=\"a@b.c\"",
+            "x-amz-grant-write-acp": "id=\(S3API.ownerID)",
         ]
         let acl = try AccessControlList.fromHeaders { headers[$0] }
-        #expect(acl?.grants == [Grant(everyone, .read), Grant(owner, .read), Grant(.email("a@b.c"), .writeACP)])
+        #expect(acl?.grants == [Grant(everyone, .read), Grant(owner, .read), Grant(owner, .writeACP)])
+        #expect(throws: S3Error.self) { try AccessControlList.fromHeaders { $0 == "x-amz-grant-read" ? "emailAddress=\"a@b.c\"" : nil } }
         #expect(try AccessControlList.fromHeaders { $0 == "x-amz-acl" ? "public-read" : nil } == CannedACL.publicRead.acl)
         #expect(try AccessControlList.fromHeaders { _ in nil } == nil)
         #expect(throws: S3Error.self) { try AccessControlList.fromHeaders { $0 == "x-amz-grant-read" ? "id=\"stranger\"" : nil } }
