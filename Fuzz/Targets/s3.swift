@@ -1,9 +1,9 @@
 // S3's hand-written parsing: the aws-chunked framing of streaming uploads (unsigned, and signed
 // with a fixed key so the signature checks run), Range headers, the request's path and query,
 // `x-amz-tagging` and HTTP dates, version-2 presigned signatures, event-record key encoding, the
-// XML documents of batch deletes, tagging, notification configurations and multipart completions
-// (parsed by FoundationXML, walked by hand), and browser uploads' multipart/form-data heads and
-// policy documents. The first byte picks which; the rest is the input.
+// XML documents of batch deletes, tagging, ACLs (and grant headers), notification configurations
+// and multipart completions (parsed by FoundationXML, walked by hand), and browser uploads'
+// multipart/form-data heads and policy documents. The first byte picks which; the rest is the input.
 import Crypto
 import Foundation
 import GustAWSWire
@@ -72,6 +72,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             for object in root.children(named: "Object") { _ = object.text("Key") }
             for tag in root.child("TagSet")?.children(named: "Tag") ?? [] { _ = (tag.text("Key"), tag.text("Value")) }
         }
+        _ = try? AccessControlList.parsePolicy(input)
+        _ = try? AccessControlList.parseGrantees(text)
         if let configuration = try? NotificationConfiguration.parse(input) {
             _ = configuration.xml()
             for rule in configuration.rules { _ = rule.matches(event: "ObjectCreated:Put", key: text) }

@@ -15,9 +15,10 @@ public protocol AWSService: Sendable {
     /// Whether the service reads request bodies as streams (`AWSRequest.bodyStream`) rather than
     /// whole; `maxRequestBytes` then bounds the stream.
     var streamsRequestBodies: Bool { get }
-    /// Whether an unsigned request the service claims (`matchesUnsigned`) is handed over with no
-    /// caller, for the service to authorize itself (S3's browser uploads sign a policy in the
-    /// form), rather than refused. Only for services that stream request bodies.
+    /// Whether an unsigned request the service claims (`matchesUnsigned`) is handed over with
+    /// `caller == nil`, for the service to authorize itself (S3's ACLs, and browser uploads whose
+    /// policy is signed inside the form), rather than refused by the gateway. A request that
+    /// carries any signature is never anonymous. Only for services that stream request bodies.
     var servesAnonymous: Bool { get }
 }
 

@@ -38,7 +38,7 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, service: any AWSService, signingName: String?, logger: Logger
     ) async throws -> AWSResponse {
         guard let signingName else {
-            if service.servesAnonymous, service.streamsRequestBodies { return await anonymousAnswer(request, service: service) }
+            if service.servesAnonymous, Self.isAnonymous(request) { return await anonymousAnswer(request, service: service, logger: logger) }
             let error = SigV4Error(.missingAuthentication)
             return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
         }
@@ -130,13 +130,65 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
         } else {
             length = request.headers[.contentLength].flatMap { Int($0) }
         }
+        return await handOverStreamed(
+            request, service: service, mode: mode, length: length,
+            caller: AWSCaller(accessKey: identity.accessKey, region: identity.region, principal: identity.principal),
+            auditService: signingName, logger: logger)
+    }
+
+    /// A request that carries no signature of any kind: no `Authorization` header (a version-2
+    /// one is not anonymous, only unverifiable) and no presigned query.
+    static func isAnonymous(_ request: Request) -> Bool {
+        guard request.headers[.authorization] == nil else { return false }
+        let names = request.uri.queryParameters.map { String($0.key) }
+        return !names.contains { ["X-Amz-Signature", "X-Amz-Credential", "X-Amz-Algorithm", "Signature", "AWSAccessKeyId"].contains($0) }
+    }
+
+    /// An unsigned request for a service that serves anonymous callers: handed over with
+    /// `caller == nil` and nothing verified but what the body says of itself (a declared
+    /// SHA-256, the aws-chunked framing, trailing checksums).
+    private func anonymousAnswer(_ request: Request, service: any AWSService, logger: Logger) async -> AWSResponse {
+        guard service.streamsRequestBodies else {
+            // No service but S3 serves anonymous callers, and S3 streams; a whole-body service
+            // would need its body read here first.
+            let error = SigV4Error(.missingAuthentication)
+            return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
+        }
+        let declared = request.headers[HTTPField.Name("x-amz-content-sha256")!]
+        let mode: StreamedRequestBody.Mode
+        switch declared {
+        case nil, "UNSIGNED-PAYLOAD": mode = .plain(sha256: nil)
+        case "STREAMING-UNSIGNED-PAYLOAD-TRAILER": mode = .chunked(signer: nil)
+        case let hash?:
+            let hex = hash.lowercased()
+            guard hex.utf8.count == 64, hex.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+                // Signed chunks without a signature to chain them from.
+                let error = SigV4Error(.missingAuthentication)
+                return service.refusal(.unauthenticated(code: error.awsCode, message: error.message))
+            }
+            mode = .plain(sha256: hex)
+        }
+        let length: Int?
+        if case .chunked = mode {
+            length = request.headers[HTTPField.Name("x-amz-decoded-content-length")!].flatMap { Int($0) }
+        } else {
+            length = request.headers[.contentLength].flatMap { Int($0) }
+        }
+        return await handOverStreamed(
+            request, service: service, mode: mode, length: length, caller: nil, auditService: service.signingName, logger: logger)
+    }
+
+    /// Hands a streaming service its request, the body unread (`StreamedRequestBody` in `mode`).
+    private func handOverStreamed(
+        _ request: Request, service: any AWSService, mode: StreamedRequestBody.Mode, length: Int?, caller: AWSCaller?,
+        auditService: String, logger: Logger
+    ) async -> AWSResponse {
         if let length, length > service.maxRequestBytes { return service.refusal(.tooLarge(limit: service.maxRequestBytes)) }
         let (body, reader) = StreamedRequestBody.make(request.body, mode: mode, length: length, limit: service.maxRequestBytes)
         let awsRequest = AWSRequest(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
             headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: [], bodyStream: body,
-            host: request.head.authority ?? "localhost",
-            caller: AWSCaller(accessKey: identity.accessKey, region: identity.region, principal: identity.principal))
+            host: request.head.authority ?? "localhost", caller: caller)
         var answer = await service.handle(awsRequest)
         // Answered before the body ended (a failed precondition, a missing bucket): the unread
         // rest would be taken for the next request, and reading it could mean gigabytes, or
@@ -145,24 +197,9 @@ struct ServiceDispatchMiddleware<Context: RequestContext>: RouterMiddleware {
         if sent > 0, !reader.finished { answer.headers.append(("Connection", "close")) }
         if request.method != .get, request.method != .head {
             AuditTrail.record(
-                logger, principal: identity.principal, service: signingName, action: "\(request.method.rawValue) \(request.uri.path)",
-                status: answer.status)
+                logger, principal: caller?.principal ?? "anonymous", service: auditService,
+                action: "\(request.method.rawValue) \(request.uri.path)", status: answer.status)
         }
-        return answer
-    }
-
-    /// An unsigned request for a service that authorizes such requests itself: its body streams
-    /// unchecked, and the service sees no caller.
-    private func anonymousAnswer(_ request: Request, service: any AWSService) async -> AWSResponse {
-        let length = request.headers[.contentLength].flatMap { Int($0) }
-        if let length, length > service.maxRequestBytes { return service.refusal(.tooLarge(limit: service.maxRequestBytes)) }
-        let (body, reader) = StreamedRequestBody.make(request.body, mode: .plain(sha256: nil), length: length, limit: service.maxRequestBytes)
-        let awsRequest = AWSRequest(
-            method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
-            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: [], bodyStream: body,
-            host: request.head.authority ?? "localhost", caller: nil)
-        var answer = await service.handle(awsRequest)
-        if (length ?? 1) > 0, !reader.finished { answer.headers.append(("Connection", "close")) }
         return answer
     }
 

@@ -15,11 +15,13 @@ public struct MultipartUpload: Sendable, Equatable, Codable {
     public var checksumAlgorithm: String?
     /// `x-amz-checksum-type`: `COMPOSITE` (the default) or `FULL_OBJECT`.
     public var checksumType: String?
+    /// The ACL the object gets at completion (`x-amz-acl`/`x-amz-grant-*` at creation); nil: private.
+    public var acl: AccessControlList?
 
     public init(
         uploadID: String = MultipartUpload.newID(), bucket: String, key: String, initiated: Date = Date(),
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:], tags: [String: String] = [:],
-        checksumAlgorithm: String? = nil, checksumType: String? = nil
+        checksumAlgorithm: String? = nil, checksumType: String? = nil, acl: AccessControlList? = nil
     ) {
         self.uploadID = uploadID
         self.bucket = bucket
@@ -30,6 +32,7 @@ public struct MultipartUpload: Sendable, Equatable, Codable {
         self.tags = tags
         self.checksumAlgorithm = checksumAlgorithm
         self.checksumType = checksumType
+        self.acl = acl
     }
 
     /// Opaque to clients, unguessable, and URL-safe without escaping.

@@ -5,11 +5,14 @@ public struct BucketRecord: Sendable, Equatable {
     public var name: String
     public var createdAt: Date
     public var region: String
+    /// Nil: private (the owner's FULL_CONTROL), what a bucket created without one has.
+    public var acl: AccessControlList?
 
-    public init(name: String, createdAt: Date = Date(), region: String = "us-east-1") {
+    public init(name: String, createdAt: Date = Date(), region: String = "us-east-1", acl: AccessControlList? = nil) {
         self.name = name
         self.createdAt = createdAt
         self.region = region
+        self.acl = acl
     }
 }
 
@@ -36,11 +39,14 @@ public struct ObjectRecord: Sendable, Equatable, Codable {
     public var parts: [ObjectPart]?
     /// `COMPOSITE` (a checksum of the parts' checksums, `-N`) or `FULL_OBJECT`; nil without checksums.
     public var checksumType: String?
+    /// Nil: private. Optional so that records stored before ACLs existed decode as private.
+    public var acl: AccessControlList?
 
     public init(
         bucket: String, key: String, blobID: String, size: Int64, etag: String, lastModified: Date = Date(),
         contentHeaders: [String: String] = [:], userMetadata: [String: String] = [:], checksums: [String: String] = [:],
-        tags: [String: String] = [:], sequencer: Int64 = 0, parts: [ObjectPart]? = nil, checksumType: String? = nil
+        tags: [String: String] = [:], sequencer: Int64 = 0, parts: [ObjectPart]? = nil, checksumType: String? = nil,
+        acl: AccessControlList? = nil
     ) {
         self.bucket = bucket
         self.key = key
@@ -55,6 +61,7 @@ public struct ObjectRecord: Sendable, Equatable, Codable {
         self.sequencer = sequencer
         self.parts = parts
         self.checksumType = checksumType
+        self.acl = acl
     }
 }
 
@@ -89,6 +96,8 @@ public protocol ObjectMetadataStore: MultipartStore, ObjectEventStore {
     /// Replaces the bucket's notification configuration; nil removes it.
     func setNotification(_ configuration: NotificationConfiguration?, bucket: String) async throws(S3Error)
     func notification(bucket: String) async throws(S3Error) -> NotificationConfiguration?
+    /// Replaces the bucket's ACL; `NoSuchBucket` when there is none.
+    func setBucketACL(_ acl: AccessControlList, bucket: String) async throws(S3Error)
     /// Keys of `bucket` starting with `prefix`, in UTF-8 byte order, strictly after `after`, at most `limit`.
     func objects(bucket: String, prefix: String, after: String?, limit: Int) async throws(S3Error) -> [ObjectRecord]
     /// Every blob an object or an upload's part names.

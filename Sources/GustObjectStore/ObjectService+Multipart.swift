@@ -30,7 +30,7 @@ extension ObjectService {
         }
         let upload = MultipartUpload(
             bucket: bucket, key: key, contentHeaders: options.contentHeaders, userMetadata: options.userMetadata, tags: options.tags,
-            checksumAlgorithm: algorithm?.rawValue, checksumType: type)
+            checksumAlgorithm: algorithm?.rawValue, checksumType: type, acl: options.acl)
         try await store.createUpload(upload)
         return upload
     }
@@ -149,7 +149,7 @@ extension ObjectService {
             var record = ObjectRecord(
                 bucket: bucket, key: key, blobID: blob, size: chosen.reduce(0) { $0 + $1.size },
                 etag: Self.multipartETag(chosen.map(\.etag)), contentHeaders: upload.contentHeaders, userMetadata: upload.userMetadata,
-                tags: upload.tags, parts: chosen.map { ObjectPart(size: $0.size, checksums: $0.checksums) })
+                tags: upload.tags, parts: chosen.map { ObjectPart(size: $0.size, checksums: $0.checksums) }, acl: upload.acl)
             if let algorithm = upload.checksumAlgorithm.flatMap(BlobDigests.Algorithm.init(rawValue:)) {
                 let value: String
                 if upload.checksumType == "FULL_OBJECT" {

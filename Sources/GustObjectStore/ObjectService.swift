@@ -32,9 +32,9 @@ public final class ObjectService: Sendable {
 
     // MARK: Buckets
 
-    public func createBucket(_ name: String) async throws(S3Error) {
+    public func createBucket(_ name: String, acl: AccessControlList? = nil) async throws(S3Error) {
         try Self.validateBucketName(name)
-        guard try await store.createBucket(BucketRecord(name: name, region: region)) else {
+        guard try await store.createBucket(BucketRecord(name: name, region: region, acl: acl)) else {
             // us-east-1 answers a repeated CreateBucket of one's own bucket with success (and
             // leaves the bucket as it was); other regions refuse it.
             if region == "us-east-1" { return }
@@ -104,6 +104,8 @@ public final class ObjectService: Sendable {
         public var contentHeaders: [String: String] = [:]
         public var userMetadata: [String: String] = [:]
         public var tags: [String: String] = [:]
+        /// `x-amz-acl` or `x-amz-grant-*`; nil: private.
+        public var acl: AccessControlList?
         /// Content-MD5, base64.
         public var contentMD5: String?
         /// Checksums the client sent (`x-amz-checksum-*` headers or trailers), by algorithm, base64.
@@ -132,7 +134,7 @@ public final class ObjectService: Sendable {
             try await checkWrite(options.conditions, bucket: bucket, key: key)
             let record = ObjectRecord(
                 bucket: bucket, key: key, blobID: blob, size: digests.size, etag: digests.md5Hex, contentHeaders: options.contentHeaders,
-                userMetadata: options.userMetadata, checksums: digests.checksums, tags: options.tags)
+                userMetadata: options.userMetadata, checksums: digests.checksums, tags: options.tags, acl: options.acl)
             let event = ObjectEvent(bucket: bucket, key: key, name: options.eventName.rawValue, origin: options.origin)
             let (stored, replaced) = try await store.putObject(record, event: event)
             eventsCommitted()
@@ -214,6 +216,12 @@ public final class ObjectService: Sendable {
     public func setTags(bucket: String, key: String, tags: [String: String]) async throws(S3Error) {
         var record = try await object(bucket: bucket, key: key)
         record.tags = tags
+        _ = try await store.putObject(record, event: nil)
+    }
+
+    public func setACL(bucket: String, key: String, acl: AccessControlList) async throws(S3Error) {
+        var record = try await object(bucket: bucket, key: key)
+        record.acl = acl
         _ = try await store.putObject(record, event: nil)
     }
 

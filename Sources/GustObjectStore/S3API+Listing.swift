@@ -67,7 +67,7 @@ extension S3API {
                 S3XML.element("StorageClass", "STANDARD"),
             ]
             if fetchOwner {
-                children.append(S3XML.element("Owner", children: [S3XML.element("ID", Self.ownerID), S3XML.element("DisplayName", "gust")]))
+                children.append(S3XML.element("Owner", children: [S3XML.element("ID", Self.ownerID), S3XML.element("DisplayName", Self.ownerName)]))
             }
             root.addChild(S3XML.element("Contents", children: children))
         }

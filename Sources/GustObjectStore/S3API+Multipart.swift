@@ -191,7 +191,7 @@ extension S3API {
     }
 
     static func owner(_ name: String) -> XMLElement {
-        S3XML.element(name, children: [S3XML.element("ID", ownerID), S3XML.element("DisplayName", "gust")])
+        S3XML.element(name, children: [S3XML.element("ID", ownerID), S3XML.element("DisplayName", ownerName)])
     }
 
     /// A `max-*` parameter: 1,000 when absent, at most 1,000, never negative.

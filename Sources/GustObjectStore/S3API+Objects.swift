@@ -33,6 +33,8 @@ extension S3API {
             throw S3Error(.invalidArgument, "Your metadata headers exceed the maximum allowed metadata size (2 KB).")
         }
         if let tagging = request.header("x-amz-tagging") { options.tags = try Self.tags(query: tagging) }
+        // A copy gets the ACL its request names, not its source's (private without one), as on S3.
+        options.acl = try AccessControlList.fromHeaders(request.header)
         options.contentMD5 = request.header("Content-MD5")
         for algorithm in BlobDigests.Algorithm.allCases {
             if let value = request.header(algorithm.header) { options.expectedChecksums[algorithm] = value }

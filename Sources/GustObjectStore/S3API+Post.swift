@@ -36,8 +36,17 @@ extension S3API {
 
         // The policy sees the key as it will be stored, `${filename}` replaced.
         if let key = fields["key"] { fields["key"] = key.replacingOccurrences(of: "${filename}", with: form.fileName ?? "") }
-        let policy = try authorize(fields)
-        try policy.check(fields: fields, bucket: bucket)
+        // A form without a policy is the bucket's to allow: the owner's own (signed) request, or
+        // an anonymous one to a bucket AllUsers may write.
+        var policy: PostPolicy?
+        if fields["policy"] != nil {
+            policy = try authorize(fields)
+            try policy?.check(fields: fields, bucket: bucket)
+        } else if request.raw.caller == nil {
+            guard (try await objects.bucket(bucket).acl ?? .private).allowsEveryone(.write) else {
+                throw S3Error(.accessDenied, "Access Denied")
+            }
+        }
         guard let key = fields["key"] else {
             throw S3Error(.invalidArgument, "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.")
         }
@@ -52,20 +61,19 @@ extension S3API {
             options.userMetadata[String(name.dropFirst("x-amz-meta-".count))] = value
         }
         if let tagging = fields["tagging"] { options.tags = try Self.tags(document: Array(tagging.utf8)) }
+        if let canned = fields["acl"] { options.acl = try CannedACL.parse(canned).acl }
         for algorithm in BlobDigests.Algorithm.allCases {
             if let value = fields[algorithm.header] { options.expectedChecksums[algorithm] = value }
         }
-        let body = LengthChecked(base: PostFileBody(first: rest, rest: stream, boundary: boundary), policy: policy)
+        let body = LengthChecked(
+            base: PostFileBody(first: rest, rest: stream, boundary: boundary), policy: policy ?? PostPolicy(expiration: .distantFuture, conditions: []))
         let stored = try await objects.put(bucket: bucket, key: key, body: body, options: options)
         return Self.postAnswer(fields, bucket: bucket, object: stored)
     }
 
-    /// Checks the form's signature and reads its policy. An anonymous form (no policy) is refused:
-    /// no bucket accepts public writes.
+    /// Checks the form's signature and reads its policy.
     private func authorize(_ fields: [String: String]) throws(S3Error) -> PostPolicy {
-        guard let policyText = fields["policy"] else {
-            throw S3Error(.accessDenied, "Access Denied: an upload form needs a signed policy.")
-        }
+        guard let policyText = fields["policy"] else { throw S3Error(.accessDenied, "Access Denied") }
         let secret: String
         let valid: Bool
         if let algorithm = fields["x-amz-algorithm"] {

@@ -30,11 +30,28 @@ public struct S3API: AWSService {
     public var maxRequestBytes: Int { 5 * 1024 * 1024 * 1024 }
     public var streamsRequestBodies: Bool { true }
 
-    /// Unsigned requests S3 claims: browser uploads (a form POST, whose policy is signed inside).
+    /// Unsigned requests are S3's unless they have another API's form: Lambda's dated paths
+    /// (`/2015-03-31/…`, `/2021-10-31/…`), Gust's own `/gust/…`, SQS (`X-Amz-Target`, or the query
+    /// protocol's `Action`). S3 answers them itself: anonymous access by ACL, or `AccessDenied`.
     public func matchesUnsigned(method: String, path: String, query: String?, header: (String) -> String?) -> Bool {
-        method == "POST" && header("Content-Type")?.lowercased().hasPrefix("multipart/form-data") == true
+        if header("X-Amz-Target") != nil { return false }
+        let first = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: true).first.map(String.init) ?? ""
+        if first == "gust" || Self.isDatedAPIVersion(first) { return false }
+        if S3Request.parseQuery(query)["Action"] != nil { return false }
+        if method == "POST", header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true { return false }
+        return true
     }
 
+    /// Whether a path segment is an API version date (`2015-03-31`): Lambda's routes start so.
+    static func isDatedAPIVersion(_ segment: String) -> Bool {
+        let bytes = Array(segment.utf8)
+        guard bytes.count == 10 else { return false }
+        return bytes.enumerated().allSatisfy { index, byte in
+            index == 4 || index == 7 ? byte == UInt8(ascii: "-") : (byte >= 0x30 && byte <= 0x39)
+        }
+    }
+
+    /// Anonymous requests come to S3 unverified (`caller == nil`), to be judged by ACLs.
     public var servesAnonymous: Bool { true }
 
     public func refusal(_ refusal: AWSRefusal) -> AWSResponse {
@@ -56,11 +73,14 @@ public struct S3API: AWSService {
         let request = S3Request(raw, virtualHostSuffixes: virtualHostSuffixes)
         do throws(S3Error) {
             if raw.caller == nil {
-                // Anonymous: only a browser upload to a bucket, which authorizes itself.
-                guard request.method == "POST", let bucket = request.bucket, request.key == nil else {
-                    throw S3Error(.accessDenied, "Access Denied")
+                // A browser upload authorizes itself (a signed policy, or a bucket AllUsers may
+                // write); anything else unsigned is judged by the bucket's and object's ACLs.
+                if request.method == "POST", let bucket = request.bucket, request.key == nil,
+                    PostForm.boundary(contentType: request.header("Content-Type")) != nil
+                {
+                    return try await postObject(request, bucket)
                 }
-                return try await postObject(request, bucket)
+                try await authorizeAnonymous(request)
             }
             return try await route(request)
         } catch {
@@ -89,6 +109,7 @@ public struct S3API: AWSService {
         if let version = request.query["versionId"], version != "null" {
             throw S3Error(.invalidArgument, "Invalid version id specified")
         }
+        if request.has("acl") { return try await objectACLRequest(request, bucket, key) }
         switch request.method {
         case "PUT":
             if request.has("tagging") { return try await putTagging(request, bucket, key) }
@@ -143,7 +164,7 @@ public struct S3API: AWSService {
             children: buckets.map {
                 S3XML.element("Bucket", children: [S3XML.element("Name", $0.name), S3XML.element("CreationDate", S3Date.iso($0.createdAt))])
             })
-        let owner = S3XML.element("Owner", children: [S3XML.element("ID", Self.ownerID), S3XML.element("DisplayName", "gust")])
+        let owner = S3XML.element("Owner", children: [S3XML.element("ID", Self.ownerID), S3XML.element("DisplayName", Self.ownerName)])
         var children = [owner, list]
         if let next { children.append(S3XML.element("ContinuationToken", next)) }
         if request.has("prefix") { children.append(S3XML.element("Prefix", prefix)) }
@@ -158,9 +179,11 @@ public struct S3API: AWSService {
                 try await objects.setNotification(configuration, bucket: bucket)
                 return AWSResponse(status: 200, headers: [], body: [])
             }
+            if request.has("acl") { return try await putBucketACL(request, bucket) }
             if !request.query.isEmpty { throw S3Error(.notImplemented, "This bucket subresource is not implemented.") }
+            let acl = try AccessControlList.fromHeaders(request.header)
             _ = try await request.document()
-            try await objects.createBucket(bucket)
+            try await objects.createBucket(bucket, acl: acl)
             return AWSResponse(status: 200, headers: [("Location", "/\(bucket)")], body: [])
         case "HEAD":
             let record = try await objects.bucket(bucket)
@@ -182,6 +205,7 @@ public struct S3API: AWSService {
                 let configuration = try await objects.store.notification(bucket: bucket) ?? NotificationConfiguration()
                 return Self.xml(configuration.xml())
             }
+            if request.has("acl") { return try await getBucketACL(bucket) }
             if request.has("versioning") {
                 _ = try await objects.bucket(bucket)
                 return Self.xml(XMLElement(name: "VersioningConfiguration"))
@@ -210,7 +234,7 @@ public struct S3API: AWSService {
 
     /// Query parameters an object request may carry.
     static let objectParameters: Set<String> = [
-        "tagging", "uploadId", "uploads", "partNumber", "versionId", "x-id", "max-parts", "part-number-marker", "encoding-type",
+        "acl", "tagging", "uploadId", "uploads", "partNumber", "versionId", "x-id", "max-parts", "part-number-marker", "encoding-type",
         "attributes",
         "response-content-type", "response-content-language",
         "response-expires", "response-cache-control", "response-content-disposition", "response-content-encoding",
@@ -221,6 +245,8 @@ public struct S3API: AWSService {
         name.hasPrefix("X-Amz-") || name.hasPrefix("x-amz-") || name == "AWSAccessKeyId" || name == "Signature" || name == "Expires"
     }
 
+    /// The one account's display name in listings and ACLs; `ownerID` is its canonical ID.
+    static let ownerName = "gust"
     static let ownerID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 
     static func xml(_ root: XMLElement, status: Int = 200) -> AWSResponse {

@@ -26,6 +26,9 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidRequest = "InvalidRequest"
         case keyTooLong = "KeyTooLongError"
         case malformedXML = "MalformedXML"
+        case malformedACLError = "MalformedACLError"
+        case unexpectedContent = "UnexpectedContent"
+        case unresolvableGrantByEmailAddress = "UnresolvableGrantByEmailAddress"
         case methodNotAllowed = "MethodNotAllowed"
         case missingContentLength = "MissingContentLength"
         case noSuchBucket = "NoSuchBucket"
@@ -142,6 +145,8 @@ enum S3XML {
 struct S3XMLNode: Sendable {
     var name: String
     var text = ""
+    /// By qualified name (`xsi:type`).
+    var attributes: [String: String] = [:]
     var elements: [S3XMLNode] = []
 
     func children(named name: String) -> [S3XMLNode] { elements.filter { $0.name == name } }
@@ -164,7 +169,7 @@ final class S3XMLTreeBuilder: NSObject, XMLParserDelegate {
             parser.abortParsing()
             return
         }
-        stack.append(S3XMLNode(name: elementName))
+        stack.append(S3XMLNode(name: elementName, attributes: attributes))
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {

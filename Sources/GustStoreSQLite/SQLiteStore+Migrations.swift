@@ -258,6 +258,10 @@ extension SQLiteStore {
                     )
                     """)
         }
+        migrator.registerMigration("v13-bucket-acl") { db in
+            // JSON of an `AccessControlList`; NULL is private, which every bucket so far is.
+            try db.execute(sql: "ALTER TABLE buckets ADD COLUMN acl TEXT")
+        }
         return migrator
     }
 }

@@ -9,8 +9,8 @@ extension SQLiteStore: ObjectMetadataStore {
     public func createBucket(_ bucket: BucketRecord) async throws(S3Error) -> Bool {
         try await objectsWrite { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO buckets (name, created_at, region) VALUES (?, ?, ?)",
-                arguments: [bucket.name, bucket.createdAt.timeIntervalSince1970, bucket.region])
+                sql: "INSERT OR IGNORE INTO buckets (name, created_at, region, acl) VALUES (?, ?, ?, ?)",
+                arguments: [bucket.name, bucket.createdAt.timeIntervalSince1970, bucket.region, try bucket.acl.map(Self.encode)])
             return db.changesCount == 1
         }
     }
@@ -111,6 +111,13 @@ extension SQLiteStore: ObjectMetadataStore {
         }
     }
 
+    public func setBucketACL(_ acl: AccessControlList, bucket: String) async throws(S3Error) {
+        try await objectsWrite { db in
+            try db.execute(sql: "UPDATE buckets SET acl = ? WHERE name = ?", arguments: [try Self.encode(acl), bucket])
+            if db.changesCount == 0 { throw S3Error.noSuchBucket(bucket) }
+        }
+    }
+
     public func pendingObjectEvents(limit: Int) async throws(S3Error) -> [ObjectEvent] {
         try await objectsRead { db in
             try Row.fetchAll(db, sql: "SELECT id, record FROM object_events ORDER BY id LIMIT ?", arguments: [limit]).map { row in
@@ -156,8 +163,10 @@ extension SQLiteStore: ObjectMetadataStore {
         return try Int64.fetchOne(db, sql: "SELECT value FROM object_sequencer") ?? 0
     }
 
-    static func bucket(_ row: Row) -> BucketRecord {
-        BucketRecord(name: row["name"], createdAt: Date(timeIntervalSince1970: row["created_at"]), region: row["region"])
+    static func bucket(_ row: Row) throws -> BucketRecord {
+        BucketRecord(
+            name: row["name"], createdAt: Date(timeIntervalSince1970: row["created_at"]), region: row["region"],
+            acl: try (row["acl"] as String?).map { try decode(AccessControlList.self, $0) })
     }
 
     func objectsWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(S3Error) -> T {

@@ -17,6 +17,7 @@ import zlib
 import boto3
 import pytest
 import requests
+from botocore import UNSIGNED
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
@@ -353,7 +354,10 @@ def test_bad_input_gets_s3_errors(server, bucket):
 def test_unserved_subresources_never_touch_the_object_or_bucket(server, bucket):
     s3 = s3_client(server.endpoint)
     s3.put_object(Bucket=bucket, Key="kept", Body=b"precious")
-    assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="kept", ACL="public-read"))["Error"]["Code"] == "NotImplemented"
+    assert error_of(lambda: s3.get_object_legal_hold(Bucket=bucket, Key="kept"))["Error"]["Code"] == "NotImplemented"
+    # `?acl` is served now, by GET and PUT only: DELETE ?acl must not delete the object.
+    answer = _signed("DELETE", f"{server.endpoint}/{bucket}/kept?acl")
+    assert answer.status_code == 405 and b"<Code>MethodNotAllowed</Code>" in answer.content
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key="kept", VersionId="bogus"))["Error"]["Code"] == "InvalidArgument"
     assert error_of(lambda: s3.delete_object(Bucket=bucket, Key="kept", VersionId="bogus"))["Error"]["Code"] == "InvalidArgument"
     assert s3.get_object(Bucket=bucket, Key="kept", VersionId="null")["Body"].read() == b"precious"
@@ -647,3 +651,205 @@ def test_post_object_version_2_answers_and_refusals(server, bucket):
     # The bucket holds exactly what was accepted.
     keys = [o["Key"] for o in s3_client(server.endpoint).list_objects_v2(Bucket=bucket).get("Contents", [])]
     assert keys == ["a1", "a2"]
+
+
+def test_anonymous_post_object_to_a_public_write_bucket(server):
+    s3 = s3_client(server.endpoint)
+    name = f"pub-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=name, ACL="public-read-write")
+    answer = requests.post(f"{server.endpoint}/{name}", files={"key": (None, "anon.txt"), "acl": (None, "public-read"),
+                                                               "file": ("f", b"from anyone")}, timeout=10)
+    assert answer.status_code == 204, answer.text
+    assert s3.get_object(Bucket=name, Key="anon.txt")["Body"].read() == b"from anyone"
+    grants = s3.get_object_acl(Bucket=name, Key="anon.txt")["Grants"]
+    assert any(g["Grantee"].get("URI", "").endswith("AllUsers") and g["Permission"] == "READ" for g in grants)
+    s3.delete_object(Bucket=name, Key="anon.txt")
+    s3.delete_bucket(Bucket=name)
+
+# MARK: ACLs and anonymous access
+
+OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+OWNER_FULL = ("CanonicalUser", OWNER_ID, "FULL_CONTROL")
+CANNED = {
+    "private": [OWNER_FULL],
+    "public-read": [OWNER_FULL, ("Group", ALL_USERS, "READ")],
+    "public-read-write": [OWNER_FULL, ("Group", ALL_USERS, "READ"), ("Group", ALL_USERS, "WRITE")],
+    "authenticated-read": [OWNER_FULL, ("Group", AUTHENTICATED_USERS, "READ")],
+    # One account owns bucket and objects: the bucket owner's grants are the owner's own.
+    "bucket-owner-read": [OWNER_FULL],
+    "bucket-owner-full-control": [OWNER_FULL],
+}
+
+
+def grants_of(acl):
+    return sorted((g["Grantee"]["Type"], g["Grantee"].get("ID") or g["Grantee"].get("URI") or g["Grantee"].get("EmailAddress"),
+                   g["Permission"]) for g in acl["Grants"])
+
+
+def anonymous_like(s3):
+    """An unsigned client addressing buckets as `s3` does."""
+    return boto3.client("s3", endpoint_url=s3.meta.endpoint_url, region_name=REGION,
+                        config=Config(signature_version=UNSIGNED, s3=s3.meta.config.s3, retries={"max_attempts": 0}))
+
+
+def _signed(method, url, data=b"", headers=None):
+    request = AWSRequest(method=method, url=url, data=data,
+                         headers={"X-Amz-Content-SHA256": hashlib.sha256(data).hexdigest(), **(headers or {})})
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", REGION).add_auth(request)
+    return requests.request(method, url, data=data, headers=dict(request.headers), timeout=10)
+
+
+def test_default_acls_are_private(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    for acl in (s3.get_bucket_acl(Bucket=bucket), s3.get_object_acl(Bucket=bucket, Key="k")):
+        assert acl["Owner"] == {"ID": OWNER_ID, "DisplayName": "gust"}
+        assert grants_of(acl) == [OWNER_FULL]
+        assert acl["Grants"][0]["Grantee"]["DisplayName"] == "gust"
+
+
+def test_canned_acls_on_buckets_and_objects(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    for canned, expected in CANNED.items():
+        s3.put_bucket_acl(Bucket=bucket, ACL=canned)
+        assert grants_of(s3.get_bucket_acl(Bucket=bucket)) == sorted(expected), canned
+        s3.put_object_acl(Bucket=bucket, Key="k", ACL=canned)
+        assert grants_of(s3.get_object_acl(Bucket=bucket, Key="k")) == sorted(expected), canned
+    # Setting the ACL leaves the object as it was.
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+    for call in (lambda: s3.put_bucket_acl(Bucket=bucket, ACL="public"),
+                 lambda: s3.put_object_acl(Bucket=bucket, Key="k", ACL="everyone"),
+                 lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x", ACL="nope")):
+        answer = error_of(call)
+        assert answer["Error"]["Code"] == "InvalidArgument" and answer["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="k2"))["Error"]["Code"] == "404"
+    assert error_of(lambda: s3.get_object_acl(Bucket=bucket, Key="missing"))["Error"]["Code"] == "NoSuchKey"
+
+
+def test_acls_on_creation_put_copy_and_multipart(s3, bucket):
+    name = f"b-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=name, ACL="public-read")
+    assert grants_of(s3.get_bucket_acl(Bucket=name)) == sorted(CANNED["public-read"])
+    s3.delete_bucket(Bucket=name)
+    s3.put_object(Bucket=bucket, Key="p", Body=b"x", ACL="public-read-write")
+    assert grants_of(s3.get_object_acl(Bucket=bucket, Key="p")) == sorted(CANNED["public-read-write"])
+    # A copy gets the ACL its request names, not its source's.
+    s3.copy_object(Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "p"})
+    assert grants_of(s3.get_object_acl(Bucket=bucket, Key="c")) == [OWNER_FULL]
+    s3.copy_object(Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "p"}, ACL="authenticated-read")
+    assert grants_of(s3.get_object_acl(Bucket=bucket, Key="c")) == sorted(CANNED["authenticated-read"])
+    # A multipart upload's ACL is fixed at creation and applied at completion.
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="m", GrantRead=f'uri="{ALL_USERS}"', GrantFullControl=f'id="{OWNER_ID}"')
+    part = s3.upload_part(Bucket=bucket, Key="m", UploadId=upload["UploadId"], PartNumber=1, Body=b"part")
+    s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=upload["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert grants_of(s3.get_object_acl(Bucket=bucket, Key="m")) == sorted([OWNER_FULL, ("Group", ALL_USERS, "READ")])
+
+
+def test_explicit_grants_by_document_and_headers(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    policy = {"Owner": {"ID": OWNER_ID}, "Grants": [
+        {"Grantee": {"Type": "CanonicalUser", "ID": OWNER_ID}, "Permission": "FULL_CONTROL"},
+        {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"},
+        {"Grantee": {"Type": "Group", "URI": AUTHENTICATED_USERS}, "Permission": "WRITE_ACP"},
+        {"Grantee": {"Type": "CanonicalUser", "ID": OWNER_ID}, "Permission": "READ_ACP"},
+    ]}
+    expected = sorted([OWNER_FULL, ("Group", ALL_USERS, "READ"), ("Group", AUTHENTICATED_USERS, "WRITE_ACP"),
+                       ("CanonicalUser", OWNER_ID, "READ_ACP")])
+    s3.put_object_acl(Bucket=bucket, Key="k", AccessControlPolicy=policy)
+    assert grants_of(s3.get_object_acl(Bucket=bucket, Key="k")) == expected
+    s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy=policy)
+    assert grants_of(s3.get_bucket_acl(Bucket=bucket)) == expected
+    # Grant headers are the whole ACL: S3 adds no owner grant to them.
+    s3.put_bucket_acl(Bucket=bucket, GrantRead=f'uri="{ALL_USERS}"', GrantWrite=f'uri="{ALL_USERS}"', GrantReadACP=f'id="{OWNER_ID}"',
+                      GrantWriteACP=f'uri="{AUTHENTICATED_USERS}"', GrantFullControl=f'id="{OWNER_ID}"')
+    assert grants_of(s3.get_bucket_acl(Bucket=bucket)) == sorted([
+        OWNER_FULL, ("Group", ALL_USERS, "READ"), ("Group", ALL_USERS, "WRITE"), ("CanonicalUser", OWNER_ID, "READ_ACP"),
+        ("Group", AUTHENTICATED_USERS, "WRITE_ACP")])
+    s3.put_object_acl(Bucket=bucket, Key="k", GrantRead=f'id="{OWNER_ID}"')
+    assert grants_of(s3.get_object_acl(Bucket=bucket, Key="k")) == [("CanonicalUser", OWNER_ID, "READ")]
+    # A user this store does not know, by document or header.
+    stranger = {"Owner": {"ID": OWNER_ID}, "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": "stranger"}, "Permission": "READ"}]}
+    assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="k", AccessControlPolicy=stranger))["Error"]["Code"] == "InvalidArgument"
+    assert error_of(lambda: s3.put_bucket_acl(Bucket=bucket, GrantRead='id="stranger"'))["Error"]["Code"] == "InvalidArgument"
+    # The one account has no e-mail address: no address resolves, as S3 answers an unknown one.
+    by_email = {"Owner": {"ID": OWNER_ID}, "Grants": [
+        {"Grantee": {"Type": "AmazonCustomerByEmail", "EmailAddress": "someone@example.com"}, "Permission": "READ"}]}
+    assert error_of(lambda: s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy=by_email))["Error"]["Code"] == \
+        "UnresolvableGrantByEmailAddress"
+    assert error_of(lambda: s3.put_object_acl(Bucket=bucket, Key="k", GrantRead='emailAddress="a@example.com"'))["Error"]["Code"] == \
+        "UnresolvableGrantByEmailAddress"
+    both = error_of(lambda: s3.put_bucket_acl(Bucket=bucket, ACL="private", GrantRead=f'uri="{ALL_USERS}"'))
+    assert both["Error"]["Code"] == "InvalidRequest"
+    # Documents that are not XML, or not an AccessControlPolicy.
+    answer = _signed("PUT", f"{server.endpoint}/{bucket}/k?acl", b"<AccessControlPolicy><Owner>")
+    assert answer.status_code == 400 and b"<Code>MalformedXML</Code>" in answer.content
+    answer = _signed("PUT", f"{server.endpoint}/{bucket}?acl", b"<Policy><Grant/></Policy>")
+    assert answer.status_code == 400 and b"<Code>MalformedACLError</Code>" in answer.content
+    # The ACL written is exactly what boto3 reads back (xsi:type on every Grantee).
+    answer = _signed("GET", f"{server.endpoint}/{bucket}/k?acl")
+    assert b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"' in answer.content
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+
+
+def test_anonymous_reads_follow_acls(s3, bucket):
+    anonymous = anonymous_like(s3)
+    s3.put_object(Bucket=bucket, Key="public", Body=b"for all", ACL="public-read")
+    s3.put_object(Bucket=bucket, Key="private", Body=b"mine")
+    assert anonymous.get_object(Bucket=bucket, Key="public")["Body"].read() == b"for all"
+    assert anonymous.head_object(Bucket=bucket, Key="public")["ContentLength"] == 7
+    denied = error_of(lambda: anonymous.get_object(Bucket=bucket, Key="private"))
+    assert denied["Error"]["Code"] == "AccessDenied" and denied["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error_of(lambda: anonymous.head_object(Bucket=bucket, Key="private"))["ResponseMetadata"]["HTTPStatusCode"] == 403
+    # Without READ on the bucket, a missing key is not told apart from a private one.
+    assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="missing"))["Error"]["Code"] == "AccessDenied"
+    assert error_of(lambda: anonymous.list_objects_v2(Bucket=bucket))["Error"]["Code"] == "AccessDenied"
+    # Everything but plain reads stays closed, even on a public object.
+    assert error_of(lambda: anonymous.get_object_acl(Bucket=bucket, Key="public"))["Error"]["Code"] == "AccessDenied"
+    assert error_of(lambda: anonymous.get_object_tagging(Bucket=bucket, Key="public"))["Error"]["Code"] == "AccessDenied"
+    assert error_of(lambda: anonymous.list_buckets())["Error"]["Code"] == "AccessDenied"
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    assert sorted(o["Key"] for o in anonymous.list_objects_v2(Bucket=bucket)["Contents"]) == ["private", "public"]
+    assert [o["Key"] for o in anonymous.list_objects(Bucket=bucket)["Contents"]] == ["private", "public"]
+    assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="missing"))["Error"]["Code"] == "NoSuchKey"
+    assert error_of(lambda: anonymous.get_object(Bucket=bucket, Key="private"))["Error"]["Code"] == "AccessDenied"
+    assert error_of(lambda: anonymous.get_bucket_acl(Bucket=bucket))["Error"]["Code"] == "AccessDenied"
+    # A bucket that does not exist is NoSuchBucket for anyone, as on S3.
+    assert error_of(lambda: anonymous.get_object(Bucket="b-not-there", Key="k"))["Error"]["Code"] == "NoSuchBucket"
+
+
+def test_anonymous_writes_need_public_read_write(s3, bucket):
+    anonymous = anonymous_like(s3)
+    assert error_of(lambda: anonymous.put_object(Bucket=bucket, Key="drop", Body=b"x"))["Error"]["Code"] == "AccessDenied"
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    assert error_of(lambda: anonymous.put_object(Bucket=bucket, Key="drop", Body=b"x"))["Error"]["Code"] == "AccessDenied"
+    assert error_of(lambda: anonymous.delete_object(Bucket=bucket, Key="drop"))["Error"]["Code"] == "AccessDenied"
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="drop"))["Error"]["Code"] == "404"
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read-write")
+    anonymous.put_object(Bucket=bucket, Key="drop", Body=b"from anyone", ACL="public-read")
+    assert s3.get_object(Bucket=bucket, Key="drop")["Body"].read() == b"from anyone"
+    assert anonymous.get_object(Bucket=bucket, Key="drop")["Body"].read() == b"from anyone"
+    # Only plain writes: no copies, no multipart, no ACL changes, no bucket changes.
+    assert error_of(lambda: anonymous.copy_object(Bucket=bucket, Key="c", CopySource={"Bucket": bucket, "Key": "drop"}))["Error"]["Code"] == "AccessDenied"
+    assert error_of(lambda: anonymous.create_multipart_upload(Bucket=bucket, Key="m"))["Error"]["Code"] == "AccessDenied"
+    assert error_of(lambda: anonymous.put_bucket_acl(Bucket=bucket, ACL="private"))["Error"]["Code"] == "AccessDenied"
+    assert error_of(lambda: anonymous.delete_bucket(Bucket=bucket))["Error"]["Code"] == "AccessDenied"
+    anonymous.delete_object(Bucket=bucket, Key="drop")
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="drop"))["Error"]["Code"] == "404"
+
+
+def test_unsigned_requests_get_s3_errors(server, bucket):
+    # S3's XML, not Lambda's JSON, for anything that is not Lambda's or Gust's API.
+    for path in ("/", f"/{bucket}", f"/{bucket}/k", f"/{bucket}?acl"):
+        answer = requests.get(server.endpoint + path, timeout=10)
+        assert answer.status_code == 403 and b"<Code>AccessDenied</Code>" in answer.content, path
+        assert answer.headers["Content-Type"] == "application/xml"
+    answer = requests.put(f"{server.endpoint}/{bucket}/k", data=b"x", timeout=10)
+    assert answer.status_code == 403 and b"<Code>AccessDenied</Code>" in answer.content
+    # Lambda's API stays Lambda's, and a version-2 signed header is no anonymous request.
+    answer = requests.get(server.endpoint + "/2015-03-31/functions/", timeout=10)
+    assert answer.status_code == 403 and answer.headers.get("x-amzn-ErrorType") == "MissingAuthenticationTokenException"
+    answer = requests.get(f"{server.endpoint}/{bucket}", headers={"Authorization": "AWS AKID:c2lnbmF0dXJl"}, timeout=10)
+    assert answer.status_code == 403 and b"<Code>AccessDenied</Code>" in answer.content
+    assert requests.get(server.endpoint + "/gust/v1/health", timeout=10).json() == {"Status": "ok"}
