@@ -9,7 +9,9 @@ public enum SigV2Presigned {
     /// True when the query carries a version-2 presigned signature.
     public static func matches(rawQuery: String?) -> Bool {
         guard let rawQuery else { return false }
-        return rawQuery.contains("AWSAccessKeyId=") && rawQuery.contains("Signature=") && !rawQuery.contains("X-Amz-Signature=")
+        let bytes = Array(rawQuery.utf8)
+        return SigV4Scope.find(Array("AWSAccessKeyId=".utf8), in: bytes) != nil && SigV4Scope.find(Array("Signature=".utf8), in: bytes) != nil
+            && SigV4Scope.find(Array("X-Amz-Signature=".utf8), in: bytes) == nil
     }
 
     /// The query parameters that are part of the resource S3 signs (its "sub-resources").

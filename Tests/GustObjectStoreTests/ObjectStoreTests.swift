@@ -169,4 +169,13 @@ import Testing
         #expect(Set(try await backend.blobIDs()) == [kept.blobID, part.blobID])
         #expect(!FileManager.default.fileExists(atPath: backend.path(orphan)))
     }
+
+    @Test func percentDecodingMatchesFoundations() {
+        for text in ["plain", "a%20b", "%E2%9C%93", "bad%zz", "%", "a%2", "%FF%FE", "x+y%2B", "%2f%2F"] {
+            let foundation = text.removingPercentEncoding ?? text
+            #expect(S3Request.percentDecoded(text) == foundation, "\(text)")
+            let plus = text.replacingOccurrences(of: "+", with: " ")
+            #expect(S3Request.percentDecoded(text, plusIsSpace: true) == (plus.removingPercentEncoding ?? plus), "\(text)")
+        }
+    }
 }
