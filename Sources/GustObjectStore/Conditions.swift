@@ -46,15 +46,27 @@ public struct ReadConditions: Sendable, Equatable {
 /// only the named version.
 public struct WriteConditions: Sendable, Equatable {
     public var ifNoneMatchAny = false
+    /// `If-None-Match: "etag"`: refused while the object has that ETag.
+    public var ifNoneMatch: String?
     public var ifMatch: String?
 
-    public init(ifNoneMatchAny: Bool = false, ifMatch: String? = nil) {
+    public init(ifNoneMatchAny: Bool = false, ifNoneMatch: String? = nil, ifMatch: String? = nil) {
         self.ifNoneMatchAny = ifNoneMatchAny
+        self.ifNoneMatch = ifNoneMatch
         self.ifMatch = ifMatch
     }
 
+    /// From a request's `If-None-Match` and `If-Match`.
+    static func headers(ifNoneMatch: String?, ifMatch: String?) -> WriteConditions {
+        let trimmed = ifNoneMatch?.trimmingCharacters(in: .whitespaces)
+        return WriteConditions(ifNoneMatchAny: trimmed == "*", ifNoneMatch: trimmed == "*" ? nil : trimmed, ifMatch: ifMatch)
+    }
+
+    var isEmpty: Bool { !ifNoneMatchAny && ifNoneMatch == nil && ifMatch == nil }
+
     func check(_ existing: ObjectRecord?) throws(S3Error) {
         if ifNoneMatchAny, existing != nil { throw ReadConditions.failed }
+        if let ifNoneMatch, let existing, ReadConditions.matches(ifNoneMatch, existing.etag) { throw ReadConditions.failed }
         if let ifMatch {
             guard let existing else { throw S3Error(.noSuchKey, "The specified key does not exist.") }
             if !ReadConditions.matches(ifMatch, existing.etag) { throw ReadConditions.failed }

@@ -237,7 +237,7 @@ public final class ObjectService: Sendable {
     }
 
     func checkWrite(_ conditions: WriteConditions, bucket: String, key: String) async throws(S3Error) {
-        guard conditions.ifNoneMatchAny || conditions.ifMatch != nil else { return }
+        guard !conditions.isEmpty else { return }
         let existing = try await store.object(bucket: bucket, key: key)
         try conditions.check(existing)
     }

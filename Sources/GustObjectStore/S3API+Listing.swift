@@ -41,7 +41,7 @@ extension S3API {
         // botocore decodes v2's Prefix but not v1's, and S3 encodes it only in v2.
         root.addChild(S3XML.element("Prefix", v2 ? encode(prefix) : prefix))
         if v2 {
-            if let token { root.addChild(S3XML.element("ContinuationToken", token)) }
+            if let given = request.query["continuation-token"] { root.addChild(S3XML.element("ContinuationToken", given)) }
             if let start = request.query["start-after"] { root.addChild(S3XML.element("StartAfter", encode(start))) }
             root.addChild(S3XML.element("KeyCount", String(listing.objects.count + listing.commonPrefixes.count)))
         } else {

@@ -68,14 +68,7 @@ extension S3API {
             }
             parts.append(ObjectService.CompletedPart(number: number, etag: etag))
         }
-        var conditions = WriteConditions()
-        if let value = request.header("If-None-Match") {
-            guard value.trimmingCharacters(in: .whitespaces) == "*" else {
-                throw S3Error(.notImplemented, "A header you provided implies functionality that is not implemented: If-None-Match other than *")
-            }
-            conditions.ifNoneMatchAny = true
-        }
-        conditions.ifMatch = request.header("If-Match")
+        let conditions = WriteConditions.headers(ifNoneMatch: request.header("If-None-Match"), ifMatch: request.header("If-Match"))
         var expected: [BlobDigests.Algorithm: String] = [:]
         for algorithm in BlobDigests.Algorithm.allCases {
             if let value = request.header(algorithm.header) { expected[algorithm] = value }

@@ -46,13 +46,7 @@ extension S3API {
             options.checksumAlgorithms.insert(algorithm)
             options.trailers = request.raw.bodyStream
         }
-        if let value = request.header("If-None-Match") {
-            guard value.trimmingCharacters(in: .whitespaces) == "*" else {
-                throw S3Error(.notImplemented, "A header you provided implies functionality that is not implemented: If-None-Match other than *")
-            }
-            options.conditions.ifNoneMatchAny = true
-        }
-        options.conditions.ifMatch = request.header("If-Match")
+        options.conditions = WriteConditions.headers(ifNoneMatch: request.header("If-None-Match"), ifMatch: request.header("If-Match"))
         return options
     }
 

@@ -127,7 +127,8 @@ extension S3API {
                     S3XML.element("Location", "/\(bucket)/\(object.key)"), S3XML.element("Bucket", bucket), S3XML.element("Key", object.key),
                     S3XML.element("ETag", etag),
                 ])
-            var response = xml(result, status: 201)
+            // S3's PostResponse has no namespace (clients find `Key` unqualified).
+            var response = AWSResponse(status: 201, headers: [("Content-Type", "application/xml")], body: S3XML.document(result))
             response.headers.append(("ETag", etag))
             return response
         default:

@@ -383,6 +383,15 @@ def test_expect_100_continue_is_answered(server, bucket):
     assert s3_client(server.endpoint).get_object(Bucket=bucket, Key="continued")["Body"].read() == body
 
 
+def test_conditional_writes_by_etag(s3, bucket):
+    etag = s3.put_object(Bucket=bucket, Key="c", Body=b"v1", IfNoneMatch="*")["ETag"]
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="c", Body=b"v2", IfNoneMatch="*"))["Error"]["Code"] == "PreconditionFailed"
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="c", Body=b"v2", IfNoneMatch=etag))["Error"]["Code"] == "PreconditionFailed"
+    s3.put_object(Bucket=bucket, Key="c", Body=b"v2", IfNoneMatch='"0123"')
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="c", Body=b"v3", IfMatch=etag))["Error"]["Code"] == "PreconditionFailed"
+    assert error_of(lambda: s3.put_object(Bucket=bucket, Key="missing", Body=b"x", IfMatch="*"))["Error"]["Code"] == "NoSuchKey"
+
+
 def test_list_buckets_pages(s3):
     names = [f"page-{uuid.uuid4().hex[:8]}-{i}" for i in range(3)]
     for name in names:
