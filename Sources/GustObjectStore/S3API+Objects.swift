@@ -232,8 +232,14 @@ extension S3API {
     // MARK: Tagging
 
     func putTagging(_ request: S3Request, _ bucket: String, _ key: String) async throws(S3Error) -> AWSResponse {
-        let body = try await request.document()
-        guard let root = S3XML.parse(body), let set = root.child("TagSet") else {
+        let tags = try Self.tags(document: try await request.document())
+        try await objects.setTags(bucket: bucket, key: key, tags: tags)
+        return AWSResponse(status: 200, headers: [], body: [])
+    }
+
+    /// A `<Tagging><TagSet><Tag>…` document (PutObjectTagging's body, a browser upload's field).
+    static func tags(document: [UInt8]) throws(S3Error) -> [String: String] {
+        guard let root = S3XML.parse(document), let set = root.child("TagSet") else {
             throw S3Error(.malformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
         }
         var tags: [String: String] = [:]
@@ -244,9 +250,8 @@ extension S3API {
             guard tags[name] == nil else { throw S3Error(.invalidTag, "Cannot provide multiple Tags with the same key") }
             tags[name] = value
         }
-        try Self.validateTags(tags)
-        try await objects.setTags(bucket: bucket, key: key, tags: tags)
-        return AWSResponse(status: 200, headers: [], body: [])
+        try validateTags(tags)
+        return tags
     }
 
     func getTagging(_ bucket: String, _ key: String) async throws(S3Error) -> AWSResponse {

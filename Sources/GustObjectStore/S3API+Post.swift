@@ -135,22 +135,6 @@ extension S3API {
             return AWSResponse(status: 204, headers: [("ETag", etag)], body: [])
         }
     }
-
-    /// A `<Tagging><TagSet><Tag>…` document (a form's `tagging` field).
-    static func tags(document: [UInt8]) throws(S3Error) -> [String: String] {
-        guard let root = S3XML.parse(document), let set = root.child("TagSet") else {
-            throw S3Error(.malformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
-        }
-        var tags: [String: String] = [:]
-        for tag in set.children(named: "Tag") {
-            guard let name = tag.text("Key"), let value = tag.text("Value") else {
-                throw S3Error(.malformedXML, "The XML you provided was not well-formed or did not validate against our published schema")
-            }
-            tags[name] = value
-        }
-        try validateTags(tags)
-        return tags
-    }
 }
 
 /// The file's bytes, checked against the policy's `content-length-range` as they pass: too many
