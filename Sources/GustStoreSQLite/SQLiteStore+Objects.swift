@@ -52,9 +52,10 @@ extension SQLiteStore: ObjectMetadataStore {
     }
 
     static func putObject(_ db: Database, _ object: ObjectRecord, event: ObjectEvent?) throws -> (stored: ObjectRecord, replacedBlob: String?) {
-        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM buckets WHERE name = ?", arguments: [object.bucket]) != nil else {
-            throw S3Error.noSuchBucket(object.bucket)
-        }
+        // One read for both: the bucket exists, and whether it has notifications to record.
+        guard let notified = try Bool.fetchOne(
+            db, sql: "SELECT notification IS NOT NULL FROM buckets WHERE name = ?", arguments: [object.bucket])
+        else { throw S3Error.noSuchBucket(object.bucket) }
         let key = Data(object.key.utf8)
         let previous = try String.fetchOne(
             db, sql: "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", arguments: [object.bucket, key])
@@ -63,12 +64,12 @@ extension SQLiteStore: ObjectMetadataStore {
         try db.execute(
             sql: "INSERT OR REPLACE INTO objects (bucket, key, blob_id, record) VALUES (?, ?, ?, ?)",
             arguments: [object.bucket, key, object.blobID, try encode(stored)])
-        if var event {
+        if notified, var event {
             event.size = stored.size
             event.etag = stored.etag
             event.sequencer = stored.sequencer
             event.time = stored.lastModified
-            try recordEvent(db, event)
+            try db.execute(sql: "INSERT INTO object_events (record) VALUES (?)", arguments: [try encode(event)])
         }
         // A tagging change rewrites the same blob: nothing to delete then.
         return (stored, previous == object.blobID ? nil : previous)
