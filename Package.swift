@@ -45,6 +45,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // DynamoDB: tables, items, expressions, streams, the JSON API (Sources/GustTables).
+        .target(
+            name: "GustTables",
+            dependencies: [
+                "GustAWSWire", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // S3: buckets, objects (files), the REST API, bucket notifications.
         .target(
             name: "GustObjectStore",
@@ -52,7 +60,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "GustStoreSQLite",
-            dependencies: ["GustCore", "GustStore", "GustQueue", "GustEvents", "GustObjectStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GustCore", "GustStore", "GustQueue", "GustEvents", "GustObjectStore", "GustTables", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "GustRuntime",
@@ -105,7 +113,7 @@ let package = Package(
         .target(
             name: "GustEvents",
             dependencies: [
-                "GustCore", "GustStore", "GustScheduler", "GustQueue", "GustAWSWire", "GustObjectStore",
+                "GustCore", "GustStore", "GustScheduler", "GustQueue", "GustAWSWire", "GustObjectStore", "GustTables",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -140,6 +148,7 @@ let package = Package(
             dependencies: [
                 "GustCore", "GustStore", "GustStoreSQLite", "GustRuntime", "GustProcess", "GustWasm",
                 "GustScheduler", "GustGateway", "GustControl", "GustSigV4", "GustQueue", "GustHTTPServer", "GustEvents", "GustObjectStore",
+                "GustTables",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -198,6 +207,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "GustCoreTests", dependencies: ["GustCore"]),
         .testTarget(name: "GustSigV4Tests", dependencies: ["GustSigV4"]),
+        .testTarget(name: "GustTablesTests", dependencies: ["GustTables", "GustAWSWire", "GustStoreSQLite"]),
         .testTarget(name: "GustQueueTests", dependencies: ["GustQueue", "GustAWSWire", "GustStoreSQLite"]),
         .testTarget(
             name: "GustStoreSQLiteTests",
